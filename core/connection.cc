@@ -1,0 +1,89 @@
+#include "core/connection.h"
+
+#include "core/shard.h"
+
+namespace rg::core {
+
+Connection::Connection(Shard& shard, uint32_t index) noexcept
+    : shard_(&shard),
+      idle_timer_(&Connection::on_idle_timer, this),
+      close_timer_(&Connection::on_close_timer, this),
+      index_(index) {}
+
+Connection::~Connection() = default;
+
+ShardStats& Connection::stats() noexcept {
+  return shard_->stats_;
+}
+
+void Connection::send_copy(std::span<const std::byte> bytes) noexcept {
+  if (state_ != State::kOpen) return;
+  out_.append_copy(bytes);
+  queued();
+}
+
+void Connection::send_shared(const BlockRef& block, size_t offset, size_t length) noexcept {
+  if (state_ != State::kOpen) return;
+  out_.append_shared(block, offset, length);
+  queued();
+}
+
+void Connection::queued() noexcept {
+  shard_->mark_dirty(*this);
+  // Back-pressure: a peer that does not read what it asked for stops being read from.
+  if (want_recv_ && out_.bytes() > shard_->config_.max_outbuf) shard_->pause_recv(*this);
+}
+
+void Connection::fail_protocol() noexcept {
+  if (state_ != State::kOpen) return;
+  ++shard_->stats_.protocol_errors;
+  close(CloseMode::kGraceful);
+}
+
+void Connection::close(CloseMode mode) noexcept {
+  if (state_ == State::kFree) return;
+  if (state_ == State::kClosing &&
+      (close_mode_ == CloseMode::kAbort || mode == CloseMode::kGraceful)) {
+    return;
+  }
+  Shard& shard = *shard_;
+  state_ = State::kClosing;
+  close_mode_ = mode;
+  want_recv_ = false;
+  shard.timers_->cancel(idle_timer_);
+  if (mode == CloseMode::kAbort) {
+    // Bytes of an in-flight send must stay alive until its completion; on_send drops them.
+    if (send_ == nullptr) out_.clear();
+    shard.shut_down(*this);
+  } else {
+    if (recv_armed_) shard.cancel_recv(*this);
+    if (out_.empty() && send_ == nullptr) {
+      shard.shut_down(*this);
+    } else {
+      shard.mark_dirty(*this);
+      shard.timers_->schedule(close_timer_, shard.now_ms_ + shard.config_.close_linger_ms);
+    }
+  }
+  shard.maybe_free(*this);
+}
+
+void Connection::on_idle_timer(void* self) noexcept {
+  Connection& conn = *static_cast<Connection*>(self);
+  Shard& shard = *conn.shard_;
+  if (conn.state_ != State::kOpen) return;
+  uint64_t deadline = conn.last_activity_ms_ + shard.config_.idle_timeout_ms;
+  if (shard.now_ms_ >= deadline) {
+    ++shard.stats_.idle_timeouts;
+    conn.close(CloseMode::kGraceful);
+  } else {
+    shard.timers_->schedule(conn.idle_timer_, deadline);
+  }
+}
+
+void Connection::on_close_timer(void* self) noexcept {
+  Connection& conn = *static_cast<Connection*>(self);
+  // A graceful close whose peer would not take the last bytes in time.
+  if (conn.state_ == State::kClosing) conn.close(CloseMode::kAbort);
+}
+
+}  // namespace rg::core

@@ -1,0 +1,82 @@
+#pragma once
+// One accepted TCP connection. It lives on the shard that accepted it, for its whole life;
+// only that shard's thread touches it.
+//
+// Life cycle: open -> (closing: output flushed or dropped, socket shut down) -> freed once
+// no operation the kernel holds for it is still in flight. The slot is then reused with a
+// new generation, so late completions for the old connection are ignored.
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "core/byte_block.h"
+#include "core/out_queue.h"
+#include "core/services.h"
+#include "core/timer_wheel.h"
+
+namespace rg::core {
+
+class Shard;
+struct ShardStats;
+struct SendContext;
+
+class Connection {
+ public:
+  enum class CloseMode {
+    kGraceful,  // stop reading, send what is queued, then shut down
+    kAbort,     // drop queued output and shut down now
+  };
+
+  // Queues bytes for sending; everything queued in one loop iteration leaves in one sendmsg.
+  void send_copy(std::span<const std::byte> bytes) noexcept;
+  void send_shared(const BlockRef& block, size_t offset, size_t length) noexcept;
+
+  void close(CloseMode mode) noexcept;
+  // The peer broke the protocol: count it and cut the connection off (after flushing what
+  // is queued, which may hold the protocol's error message).
+  void fail_protocol() noexcept;
+
+  bool closing() const noexcept { return state_ != State::kOpen; }
+  size_t queued_bytes() const noexcept { return out_.bytes(); }
+  int fd() const noexcept { return fd_; }
+  Shard& shard() noexcept { return *shard_; }
+  ShardStats& stats() noexcept;
+
+  Connection(Shard& shard, uint32_t index) noexcept;
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+ private:
+  friend class Shard;
+  enum class State : uint8_t { kFree, kOpen, kClosing };
+
+  void queued() noexcept;  // after output was added
+  static void on_idle_timer(void* self) noexcept;
+  static void on_close_timer(void* self) noexcept;
+
+  Shard* shard_;
+  std::unique_ptr<StreamSession> session_;
+  OutQueue out_;
+  Timer idle_timer_;
+  Timer close_timer_;              // bounds how long a graceful close may wait for a slow reader
+  SendContext* send_ = nullptr;    // while a sendmsg is in flight
+  uint64_t last_activity_ms_ = 0;  // last byte received or sent
+  int fd_ = -1;
+  uint32_t index_;
+  uint32_t generation_ = 0;
+  State state_ = State::kFree;
+  CloseMode close_mode_ = CloseMode::kGraceful;
+  bool recv_armed_ = false;    // a multishot recv is outstanding
+  bool want_recv_ = false;     // false while paused by back-pressure, or closing
+  bool cancel_sent_ = false;   // a cancel for the outstanding recv is on its way
+  bool dirty_ = false;         // on the shard's flush list
+  bool rearm_listed_ = false;  // on the shard's re-arm list
+  bool shut_down_ = false;     // shutdown(2) done
+};
+
+}  // namespace rg::core

@@ -1,0 +1,42 @@
+#pragma once
+// What a protocol plugs into the runtime: a StreamService per TCP listener per shard makes a
+// StreamSession for each accepted connection; a DatagramService handles a UDP socket.
+// Calls come from the shard's thread only and must not throw.
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+
+#include "core/buffer_ring.h"
+
+namespace rg::core {
+
+class Connection;
+class DatagramSocket;
+
+class StreamSession {
+ public:
+  virtual ~StreamSession() = default;
+  // Bytes received on `conn`, in order. The span is valid during this call only: whatever
+  // must outlive it (a partial frame) is copied out by the session.
+  virtual void on_bytes(Connection& conn, std::span<const std::byte> bytes) noexcept = 0;
+};
+
+class StreamService {
+ public:
+  virtual ~StreamService() = default;
+  virtual std::unique_ptr<StreamSession> open(Connection& conn) noexcept = 0;
+};
+
+class DatagramService {
+ public:
+  virtual ~DatagramService() = default;
+  // One datagram from `from`. The service owns `chunk` (the receive buffer holding
+  // `payload`) and may keep it, for instance until a reply sent from it has left.
+  virtual void on_datagram(DatagramSocket& socket, std::span<const std::byte> payload,
+                           const sockaddr* from, socklen_t from_length, RxChunk chunk) noexcept = 0;
+};
+
+}  // namespace rg::core

@@ -1,0 +1,583 @@
+#include "core/shard.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/clock.h"
+#include "core/user_data.h"
+
+namespace rg::core {
+
+namespace {
+constexpr uint16_t kRxGroup = 0;
+constexpr uint16_t kUdpGroup = 1;
+constexpr size_t kMaxIov = 64;
+constexpr uint32_t kAcceptRetryMs = 100;
+// After the stop grace period, connections are aborted; this much later the loop exits
+// whatever is still in flight (the ring's teardown cancels it).
+constexpr uint32_t kStopHardMs = 500;
+}  // namespace
+
+// The iovec array and msghdr of one in-flight sendmsg. Pooled per shard, so an idle
+// connection does not carry them.
+struct SendContext {
+  iovec iov[kMaxIov];
+  msghdr msg;
+};
+
+struct Shard::Listener {
+  Listener(Shard& owner, int listen_fd, uint32_t listener_index,
+           std::unique_ptr<StreamService> stream_service)
+      : shard(&owner),
+        fd(listen_fd),
+        index(listener_index),
+        service(std::move(stream_service)),
+        retry_timer(&Listener::on_retry, this) {}
+
+  static void on_retry(void* self) noexcept {
+    auto& listener = *static_cast<Listener*>(self);
+    if (!listener.shard->stopping_ && !listener.armed) listener.shard->arm_accept(listener);
+  }
+
+  Shard* shard;
+  int fd;
+  uint32_t index;
+  std::unique_ptr<StreamService> service;
+  Timer retry_timer;  // accept failed for lack of descriptors or memory: try again later
+  bool armed = false;
+};
+
+struct Shard::UdpSendSlot {
+  msghdr msg{};
+  iovec iov{};
+  sockaddr_storage to{};
+  RxChunk keep;
+};
+
+ShardStats& DatagramSocket::stats() noexcept {
+  return shard_->stats_;
+}
+
+bool DatagramSocket::send_to(const sockaddr* to, socklen_t to_length,
+                             std::span<const std::byte> payload, RxChunk keep) noexcept {
+  Shard& shard = *shard_;
+  if (shard.stopping_ || to_length > sizeof(sockaddr_storage)) {
+    ++shard.stats_.udp_dropped;
+    return false;
+  }
+  uint32_t slot_index;
+  if (!shard.free_udp_send_slots_.empty()) {
+    slot_index = shard.free_udp_send_slots_.back();
+    shard.free_udp_send_slots_.pop_back();
+  } else if (shard.udp_send_slots_.size() < shard.config_.udp_buffers) {
+    slot_index = static_cast<uint32_t>(shard.udp_send_slots_.size());
+    shard.udp_send_slots_.push_back(std::make_unique<Shard::UdpSendSlot>());
+  } else {
+    ++shard.stats_.udp_dropped;
+    return false;
+  }
+  Shard::UdpSendSlot& slot = *shard.udp_send_slots_[slot_index];
+  std::memcpy(&slot.to, to, to_length);
+  slot.iov.iov_base = const_cast<std::byte*>(payload.data());
+  slot.iov.iov_len = payload.size();
+  slot.msg = msghdr{};
+  slot.msg.msg_name = &slot.to;
+  slot.msg.msg_namelen = to_length;
+  slot.msg.msg_iov = &slot.iov;
+  slot.msg.msg_iovlen = 1;
+  slot.keep = std::move(keep);
+  io_uring_sqe* sqe = shard.ring_->sqe();
+  io_uring_prep_sendmsg(sqe, fd_, &slot.msg, 0);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kUdpSend, 0, slot_index}.pack());
+  ++shard.udp_sends_in_flight_;
+  return true;
+}
+
+Shard::Shard(ShardConfig config) : config_(config) {
+  wake_fd_ = eventfd(0, EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+Shard::~Shard() {
+  join();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void Shard::add_stream_listener(int fd, std::unique_ptr<StreamService> service) {
+  auto index = static_cast<uint32_t>(listeners_.size());
+  listeners_.push_back(std::make_unique<Listener>(*this, fd, index, std::move(service)));
+}
+
+void Shard::add_datagram_socket(int fd, std::unique_ptr<DatagramService> service) {
+  auto socket = std::unique_ptr<DatagramSocket>(new DatagramSocket(*this));
+  socket->fd_ = fd;
+  socket->index_ = static_cast<uint32_t>(datagram_sockets_.size());
+  socket->service_ = std::move(service);
+  datagram_sockets_.push_back(std::move(socket));
+}
+
+std::future<void> Shard::start() {
+  auto ready = std::make_shared<std::promise<void>>();
+  std::future<void> future = ready->get_future();
+  thread_ = std::thread([this, ready] { run(*ready); });
+  return future;
+}
+
+void Shard::request_stop() noexcept {
+  stop_requested_.store(true, std::memory_order_release);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
+void Shard::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::run(std::promise<void>& ready) noexcept {
+  try {
+    set_up();
+  } catch (...) {
+    ready.set_exception(std::current_exception());
+    udp_buffers_.reset();
+    rx_buffers_.reset();
+    ring_.reset();
+    return;
+  }
+  ready.set_value();
+  loop();
+
+  // Teardown: whatever is left is cut off. The ring goes first so the kernel is done
+  // with every buffer before the memory is unmapped.
+  for (auto& conn : connections_) {
+    if (conn->state_ != Connection::State::kFree && conn->fd_ >= 0) {
+      ::close(conn->fd_);
+      conn->fd_ = -1;
+      config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+      ++stats_.closed;
+    }
+  }
+  for (auto& listener : listeners_) ::close(listener->fd);
+  for (auto& socket : datagram_sockets_) ::close(socket->fd_);
+  ring_.reset();
+  udp_send_slots_.clear();
+  connections_.clear();
+  udp_buffers_.reset();
+  rx_buffers_.reset();
+}
+
+void Shard::set_up() {
+  char name[16];
+  std::snprintf(name, sizeof name, "rg-shard-%u", config_.index);
+  pthread_setname_np(pthread_self(), name);
+  if (config_.cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(config_.cpu, &set);
+    if (int rc = pthread_setaffinity_np(pthread_self(), sizeof set, &set); rc != 0) {
+      throw std::system_error(rc, std::generic_category(),
+                              "pinning shard " + std::to_string(config_.index) + " to CPU " +
+                                  std::to_string(config_.cpu));
+    }
+  }
+  // The ring is created on the shard's own thread: with SINGLE_ISSUER only its creator may
+  // submit to it.
+  ring_ = std::make_unique<Ring>(config_.ring_entries, config_.setup_flags);
+  now_ms_ = monotonic_ms();
+  timers_ = std::make_unique<TimerWheel>(now_ms_);
+  if (!listeners_.empty()) {
+    rx_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kRxGroup, config_.rx_buffers,
+                                               config_.rx_buffer_size);
+  }
+  if (!datagram_sockets_.empty()) {
+    udp_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kUdpGroup, config_.udp_buffers,
+                                                config_.udp_buffer_size);
+  }
+  arm_wake();
+  for (auto& listener : listeners_) arm_accept(*listener);
+  for (auto& socket : datagram_sockets_) arm_udp_recv(*socket);
+  if (int rc = io_uring_submit(&ring_->raw()); rc < 0) {
+    throw std::system_error(-rc, std::generic_category(), "io_uring_submit");
+  }
+}
+
+void Shard::loop() noexcept {
+  io_uring& ring = ring_->raw();
+  for (;;) {
+    end_of_tick();
+    if (stopping_) {
+      bool drained = live_connections_ == 0 && udp_sends_in_flight_ == 0;
+      if (drained || now_ms_ >= stop_deadline_ms_ + kStopHardMs) break;
+      if (now_ms_ >= stop_deadline_ms_ && !aborted_stop_) {
+        aborted_stop_ = true;
+        for (auto& conn : connections_) conn->close(Connection::CloseMode::kAbort);
+        continue;
+      }
+    }
+    uint64_t wait_ms = timers_->next_wakeup_in_ms(now_ms_).value_or(1000);
+    if (stopping_) wait_ms = std::min<uint64_t>(wait_ms, 20);
+    __kernel_timespec timeout{};
+    timeout.tv_sec = static_cast<long long>(wait_ms / 1000);
+    timeout.tv_nsec = static_cast<long long>(wait_ms % 1000) * 1000000;
+    io_uring_cqe* cqe = nullptr;
+    // One system call submits everything the last tick queued and waits for completions.
+    int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, nullptr);
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EBUSY && rc != -EAGAIN) {
+      std::fprintf(stderr, "ringgate: shard %u: io_uring_enter failed: %s\n", config_.index,
+                   std::strerror(-rc));
+      std::abort();  // an impossible state after the start-up probe
+    }
+    now_ms_ = monotonic_ms();
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      handle(*cqe);
+      ++seen;
+    }
+    io_uring_cq_advance(&ring, seen);
+    timers_->advance(now_ms_);
+  }
+}
+
+void Shard::handle(const io_uring_cqe& cqe) noexcept {
+  UserData ud = UserData::unpack(io_uring_cqe_get_data64(&cqe));
+  switch (ud.op) {
+    case Op::kIgnore:
+      break;
+    case Op::kAccept:
+      on_accept(*listeners_[ud.index], cqe);
+      break;
+    case Op::kRecv:
+      on_recv(connection_for(ud.index, ud.generation), cqe);
+      break;
+    case Op::kSend:
+      if (Connection* conn = connection_for(ud.index, ud.generation)) on_send(*conn, cqe);
+      break;
+    case Op::kUdpRecv:
+      on_udp_recv(*datagram_sockets_[ud.index], cqe);
+      break;
+    case Op::kUdpSend: {
+      UdpSendSlot& slot = *udp_send_slots_[ud.index];
+      slot.keep.release();
+      free_udp_send_slots_.push_back(ud.index);
+      --udp_sends_in_flight_;
+      if (cqe.res >= 0) {
+        ++stats_.udp_tx;
+      } else {
+        ++stats_.udp_dropped;
+      }
+      break;
+    }
+    case Op::kWake:
+      if (stop_requested_.load(std::memory_order_acquire)) {
+        begin_stop();
+      } else {
+        arm_wake();
+      }
+      break;
+  }
+}
+
+void Shard::end_of_tick() noexcept {
+  // Coalesced sends: everything a connection queued during this tick leaves in one sendmsg.
+  for (Connection* conn : dirty_) flush(*conn);
+  dirty_.clear();
+  // Buffers consumed this tick go back to the kernel before receives are re-armed.
+  if (rx_buffers_) rx_buffers_->publish();
+  if (udp_buffers_) udp_buffers_->publish();
+  for (Connection* conn : rearm_) {
+    conn->rearm_listed_ = false;
+    if (conn->state_ == Connection::State::kOpen && conn->want_recv_ && !conn->recv_armed_) {
+      arm_recv(*conn);
+    }
+  }
+  rearm_.clear();
+  if (!stopping_) {
+    for (auto& socket : datagram_sockets_) {
+      if (!socket->armed_) arm_udp_recv(*socket);
+    }
+  }
+}
+
+void Shard::begin_stop() noexcept {
+  if (stopping_) return;
+  stopping_ = true;
+  stop_deadline_ms_ = now_ms_ + config_.stop_grace_ms;
+  for (auto& listener : listeners_) {
+    timers_->cancel(listener->retry_timer);
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_cancel_fd(sqe, listener->fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
+  }
+  for (auto& socket : datagram_sockets_) {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_cancel_fd(sqe, socket->fd_, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
+  }
+  for (auto& conn : connections_) conn->close(Connection::CloseMode::kGraceful);
+}
+
+void Shard::arm_wake() noexcept {
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_read(sqe, wake_fd_, &wake_value_, sizeof wake_value_, 0);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kWake, 0, 0}.pack());
+}
+
+void Shard::arm_accept(Listener& listener) noexcept {
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_multishot_accept(sqe, listener.fd, nullptr, nullptr, SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kAccept, 0, listener.index}.pack());
+  listener.armed = true;
+}
+
+void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
+  if (!(cqe.flags & IORING_CQE_F_MORE)) listener.armed = false;
+  if (cqe.res < 0) {
+    // EMFILE, ENFILE, ENOMEM...: the multishot accept has ended; try again a little later
+    // rather than spin on the same error.
+    if (!stopping_ && !listener.armed && cqe.res != -ECANCELED) {
+      timers_->schedule(listener.retry_timer, now_ms_ + kAcceptRetryMs);
+    }
+    return;
+  }
+  int fd = cqe.res;
+  if (stopping_) {
+    ::close(fd);
+  } else if (config_.open_connections->fetch_add(1, std::memory_order_relaxed) >=
+             config_.max_connections) {
+    config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+    ::close(fd);
+    ++stats_.rejected;
+  } else {
+    uint32_t index;
+    if (!free_slots_.empty()) {
+      index = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      index = static_cast<uint32_t>(connections_.size());
+      connections_.push_back(std::make_unique<Connection>(*this, index));
+    }
+    Connection& conn = *connections_[index];
+    conn.fd_ = fd;
+    conn.state_ = Connection::State::kOpen;
+    conn.close_mode_ = Connection::CloseMode::kGraceful;
+    conn.want_recv_ = true;
+    conn.shut_down_ = false;
+    conn.cancel_sent_ = false;
+    conn.last_activity_ms_ = now_ms_;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ++live_connections_;
+    ++stats_.accepted;
+    conn.session_ = listener.service->open(conn);
+    if (!conn.session_) {
+      conn.close(Connection::CloseMode::kAbort);
+    } else {
+      if (config_.idle_timeout_ms != 0) {
+        timers_->schedule(conn.idle_timer_, now_ms_ + config_.idle_timeout_ms);
+      }
+      arm_recv(conn);
+    }
+  }
+  if (!listener.armed && !stopping_) arm_accept(listener);
+}
+
+void Shard::arm_recv(Connection& conn) noexcept {
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_recv_multishot(sqe, conn.fd_, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kRxGroup;
+  io_uring_sqe_set_data64(sqe, UserData{Op::kRecv, conn.generation_, conn.index_}.pack());
+  conn.recv_armed_ = true;
+  conn.cancel_sent_ = false;
+}
+
+void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
+  // Whatever else happens, a buffer the kernel picked goes back to the ring when `chunk`
+  // goes out of scope.
+  RxChunk chunk;
+  if (cqe.flags & IORING_CQE_F_BUFFER) {
+    rx_buffers_->on_taken();
+    chunk = RxChunk(*rx_buffers_, static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT),
+                    cqe.res > 0 ? static_cast<uint32_t>(cqe.res) : 0);
+  }
+  if (conn == nullptr) return;  // a late completion for a connection already gone
+  if (cqe.res > 0) {
+    stats_.rx_bytes += static_cast<uint64_t>(cqe.res);
+    conn->last_activity_ms_ = now_ms_;
+    if (conn->state_ == Connection::State::kOpen) conn->session_->on_bytes(*conn, chunk.bytes());
+  } else if (cqe.res == 0) {
+    conn->close(Connection::CloseMode::kGraceful);  // the peer has finished sending
+  } else if (cqe.res == -ENOBUFS) {
+    ++stats_.rx_no_buffers;  // every buffer is in use this tick: re-armed after publish()
+  } else if (cqe.res != -ECANCELED) {
+    conn->close(Connection::CloseMode::kAbort);  // ECONNRESET and the like
+  }
+  // The session may have closed the connection above; it is freed only once the multishot
+  // receive is over, never while its session is still on the stack.
+  if (!(cqe.flags & IORING_CQE_F_MORE)) {
+    conn->recv_armed_ = false;
+    conn->cancel_sent_ = false;
+    if (conn->state_ == Connection::State::kOpen && conn->want_recv_) list_for_rearm(*conn);
+    maybe_free(*conn);
+  }
+}
+
+void Shard::flush(Connection& conn) noexcept {
+  conn.dirty_ = false;
+  if (conn.state_ == Connection::State::kFree || conn.send_ != nullptr || conn.out_.empty() ||
+      conn.shut_down_) {
+    return;
+  }
+  SendContext* ctx;
+  if (!send_pool_.empty()) {
+    ctx = send_pool_.back().release();
+    send_pool_.pop_back();
+  } else {
+    ctx = new SendContext;
+  }
+  size_t count = conn.out_.gather(ctx->iov, kMaxIov);
+  ctx->msg = msghdr{};
+  ctx->msg.msg_iov = ctx->iov;
+  ctx->msg.msg_iovlen = count;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_sendmsg(sqe, conn.fd_, &ctx->msg, MSG_NOSIGNAL);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kSend, conn.generation_, conn.index_}.pack());
+  conn.send_ = ctx;
+  ++stats_.sends;
+}
+
+void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
+  send_pool_.emplace_back(conn.send_);
+  conn.send_ = nullptr;
+  if (cqe.res > 0) {
+    conn.out_.consume(static_cast<size_t>(cqe.res));
+    stats_.tx_bytes += static_cast<uint64_t>(cqe.res);
+    conn.last_activity_ms_ = now_ms_;
+  } else if (cqe.res < 0) {
+    conn.close(Connection::CloseMode::kAbort);  // EPIPE, ECONNRESET: the peer is gone
+  }
+  if (conn.state_ == Connection::State::kClosing &&
+      conn.close_mode_ == Connection::CloseMode::kAbort) {
+    conn.out_.clear();
+  }
+  if (!conn.out_.empty()) {
+    mark_dirty(conn);  // a partial send, or more queued meanwhile: next tick
+  } else if (conn.state_ == Connection::State::kClosing) {
+    shut_down(conn);
+  }
+  if (conn.state_ == Connection::State::kOpen && !conn.want_recv_ &&
+      conn.out_.bytes() <= config_.max_outbuf / 2) {
+    conn.want_recv_ = true;  // the reader caught up: resume reading
+    if (!conn.recv_armed_) list_for_rearm(conn);
+  }
+  maybe_free(conn);
+}
+
+void Shard::arm_udp_recv(DatagramSocket& socket) noexcept {
+  socket.recv_msg_ = msghdr{};
+  socket.recv_msg_.msg_namelen = sizeof(sockaddr_storage);
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_recvmsg_multishot(sqe, socket.fd_, &socket.recv_msg_, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kUdpGroup;
+  io_uring_sqe_set_data64(sqe, UserData{Op::kUdpRecv, 0, socket.index_}.pack());
+  socket.armed_ = true;
+}
+
+void Shard::on_udp_recv(DatagramSocket& socket, const io_uring_cqe& cqe) noexcept {
+  RxChunk chunk;
+  if (cqe.flags & IORING_CQE_F_BUFFER) {
+    udp_buffers_->on_taken();
+    chunk = RxChunk(*udp_buffers_, static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT),
+                    cqe.res > 0 ? static_cast<uint32_t>(cqe.res) : 0);
+  }
+  if (!(cqe.flags & IORING_CQE_F_MORE)) socket.armed_ = false;  // re-armed at end of tick
+  if (cqe.res == -ENOBUFS) ++stats_.rx_no_buffers;
+  if (cqe.res <= 0 || !chunk || stopping_) return;
+  // The buffer holds an io_uring_recvmsg_out header, the sender's address, then the payload.
+  io_uring_recvmsg_out* out =
+      io_uring_recvmsg_validate(chunk.bytes().data(), cqe.res, &socket.recv_msg_);
+  if (out == nullptr || (out->flags & MSG_TRUNC) || out->namelen > sizeof(sockaddr_storage)) {
+    ++stats_.udp_dropped;  // larger than a receive buffer: never echo half a datagram
+    return;
+  }
+  ++stats_.udp_rx;
+  auto* payload = static_cast<const std::byte*>(io_uring_recvmsg_payload(out, &socket.recv_msg_));
+  size_t length = io_uring_recvmsg_payload_length(out, cqe.res, &socket.recv_msg_);
+  socket.service_->on_datagram(socket, {payload, length},
+                               static_cast<const sockaddr*>(io_uring_recvmsg_name(out)),
+                               static_cast<socklen_t>(out->namelen), std::move(chunk));
+}
+
+void Shard::mark_dirty(Connection& conn) noexcept {
+  if (!conn.dirty_) {
+    conn.dirty_ = true;
+    dirty_.push_back(&conn);
+  }
+}
+
+void Shard::list_for_rearm(Connection& conn) noexcept {
+  if (!conn.rearm_listed_) {
+    conn.rearm_listed_ = true;
+    rearm_.push_back(&conn);
+  }
+}
+
+void Shard::pause_recv(Connection& conn) noexcept {
+  conn.want_recv_ = false;
+  ++stats_.recv_paused;
+  if (conn.recv_armed_) cancel_recv(conn);
+}
+
+void Shard::cancel_recv(Connection& conn) noexcept {
+  if (conn.cancel_sent_) return;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_cancel64(sqe, UserData{Op::kRecv, conn.generation_, conn.index_}.pack(), 0);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
+  conn.cancel_sent_ = true;
+}
+
+void Shard::shut_down(Connection& conn) noexcept {
+  if (conn.shut_down_) return;
+  conn.shut_down_ = true;
+  // Sends FIN after whatever the kernel still holds and ends an outstanding multishot recv
+  // (it completes with 0), even though io_uring keeps its own reference to the file.
+  ::shutdown(conn.fd_, SHUT_RDWR);
+}
+
+void Shard::maybe_free(Connection& conn) noexcept {
+  if (conn.state_ != Connection::State::kClosing || !conn.shut_down_ || conn.recv_armed_ ||
+      conn.send_ != nullptr) {
+    return;
+  }
+  ::close(conn.fd_);
+  conn.fd_ = -1;
+  conn.session_.reset();
+  conn.out_.clear();
+  timers_->cancel(conn.idle_timer_);
+  timers_->cancel(conn.close_timer_);
+  conn.state_ = Connection::State::kFree;
+  conn.generation_ = (conn.generation_ + 1) & UserData::kGenerationMask;
+  free_slots_.push_back(conn.index_);
+  --live_connections_;
+  ++stats_.closed;
+  config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+}
+
+Connection* Shard::connection_for(uint32_t index, uint32_t generation) noexcept {
+  if (index >= connections_.size()) return nullptr;
+  Connection* conn = connections_[index].get();
+  if (conn->state_ == Connection::State::kFree || conn->generation_ != generation) return nullptr;
+  return conn;
+}
+
+}  // namespace rg::core

@@ -1,0 +1,152 @@
+#pragma once
+// A shard: one thread pinned to one CPU, with its own io_uring, provided-buffer rings,
+// listeners (SO_REUSEPORT: every shard listens on the same ports and the kernel spreads
+// connections) and the connections it accepted. Nothing in here is shared with another
+// shard except the connection counter that enforces --max-connections.
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/buffer_ring.h"
+#include "core/connection.h"
+#include "core/services.h"
+#include "core/shard_stats.h"
+#include "core/timer_wheel.h"
+#include "core/uring.h"
+
+namespace rg::core {
+
+// A UDP receive buffer holds the kernel's io_uring_recvmsg_out header and the sender's
+// address in front of the payload.
+inline constexpr uint32_t kDatagramBufferOverhead =
+    sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_storage);
+
+struct ShardConfig {
+  unsigned index = 0;
+  int cpu = -1;  // pin to this CPU; -1 leaves the thread unpinned
+  unsigned setup_flags = 0;
+  unsigned ring_entries = 1024;
+  uint32_t rx_buffers = 512;  // power of two
+  uint32_t rx_buffer_size = 16 * 1024;
+  uint32_t udp_buffers = 256;  // power of two
+  uint32_t udp_buffer_size = 2048;
+  size_t max_outbuf = 4 * 1024 * 1024;  // reads pause above this much queued output
+  uint32_t idle_timeout_ms = 0;         // 0: never
+  uint32_t close_linger_ms = 2000;      // how long a graceful close may wait to flush
+  uint32_t stop_grace_ms = 1500;        // how long a stop may wait for connections to flush
+  std::atomic<int>* open_connections = nullptr;  // shared by all shards
+  int max_connections = 1 << 20;
+};
+
+// A UDP socket of one shard, as its DatagramService sees it.
+class DatagramSocket {
+ public:
+  // Sends `payload` to `to`. `keep` owns the memory `payload` lives in (for an echo, the
+  // receive buffer itself) and is released when the kernel is done with it. Returns false
+  // (and counts a drop) when every send slot is busy: UDP may drop, memory may not grow.
+  bool send_to(const sockaddr* to, socklen_t to_length, std::span<const std::byte> payload,
+               RxChunk keep) noexcept;
+  ShardStats& stats() noexcept;
+
+ private:
+  friend class Shard;
+  explicit DatagramSocket(Shard& shard) noexcept : shard_(&shard) {}
+  Shard* shard_;
+  int fd_ = -1;
+  uint32_t index_ = 0;
+  std::unique_ptr<DatagramService> service_;
+  msghdr recv_msg_{};  // describes the layout of multishot recvmsg buffers
+  bool armed_ = false;
+};
+
+class Shard {
+ public:
+  explicit Shard(ShardConfig config);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  // Before start(): the shard takes ownership of the listening socket `fd`.
+  void add_stream_listener(int fd, std::unique_ptr<StreamService> service);
+  void add_datagram_socket(int fd, std::unique_ptr<DatagramService> service);
+
+  // Starts the shard's thread. The future is ready once the shard serves (or holds the
+  // exception that stopped its set-up).
+  std::future<void> start();
+  // From any thread: stop accepting, close connections (flushing for a short while), exit.
+  void request_stop() noexcept;
+  void join();
+
+  unsigned index() const noexcept { return config_.index; }
+  const ShardConfig& config() const noexcept { return config_; }
+  // The shard's counters: from its own thread, or from others after join().
+  ShardStats& stats() noexcept { return stats_; }
+  TimerWheel& timers() noexcept { return *timers_; }
+  uint64_t now_ms() const noexcept { return now_ms_; }
+
+ private:
+  friend class Connection;
+  friend class DatagramSocket;
+  struct Listener;
+
+  void run(std::promise<void>& ready) noexcept;
+  void set_up();
+  void loop() noexcept;
+  void handle(const io_uring_cqe& cqe) noexcept;
+  void end_of_tick() noexcept;
+  void begin_stop() noexcept;
+
+  void arm_accept(Listener& listener) noexcept;
+  void on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept;
+  void arm_recv(Connection& conn) noexcept;
+  void on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept;
+  void flush(Connection& conn) noexcept;
+  void on_send(Connection& conn, const io_uring_cqe& cqe) noexcept;
+  void arm_udp_recv(DatagramSocket& socket) noexcept;
+  void on_udp_recv(DatagramSocket& socket, const io_uring_cqe& cqe) noexcept;
+  void arm_wake() noexcept;
+
+  void mark_dirty(Connection& conn) noexcept;
+  void list_for_rearm(Connection& conn) noexcept;
+  void pause_recv(Connection& conn) noexcept;
+  void cancel_recv(Connection& conn) noexcept;
+  void shut_down(Connection& conn) noexcept;
+  void maybe_free(Connection& conn) noexcept;
+  Connection* connection_for(uint32_t index, uint32_t generation) noexcept;
+
+  ShardConfig config_;
+  ShardStats stats_;
+  std::unique_ptr<Ring> ring_;
+  std::unique_ptr<BufferRing> rx_buffers_;
+  std::unique_ptr<BufferRing> udp_buffers_;
+  std::unique_ptr<TimerWheel> timers_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<DatagramSocket>> datagram_sockets_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<uint32_t> free_slots_;
+  std::vector<Connection*> dirty_;
+  std::vector<Connection*> rearm_;
+  struct UdpSendSlot;
+  std::vector<std::unique_ptr<UdpSendSlot>> udp_send_slots_;
+  std::vector<uint32_t> free_udp_send_slots_;
+  std::vector<std::unique_ptr<SendContext>> send_pool_;
+  size_t live_connections_ = 0;
+  size_t udp_sends_in_flight_ = 0;
+  uint64_t now_ms_ = 0;
+  uint64_t stop_deadline_ms_ = 0;
+  uint64_t wake_value_ = 0;
+  int wake_fd_ = -1;
+  bool stopping_ = false;
+  bool aborted_stop_ = false;
+  std::atomic<bool> stop_requested_{false};
+  std::thread thread_;
+};
+
+}  // namespace rg::core

@@ -1,0 +1,24 @@
+#include "gateway/allocator.h"
+
+#include <cstdlib>
+
+#ifdef RG_USE_MIMALLOC
+#include <mimalloc.h>
+#endif
+
+namespace rg::gateway {
+
+const char* allocator_name() noexcept {
+#ifdef RG_USE_MIMALLOC
+  // Ask mimalloc whether it owns what the C library's calloc returns: true only if it really
+  // replaced the C library's allocator.
+  void* p = std::calloc(1, 64);
+  bool ours = mi_is_in_heap_region(p);
+  std::free(p);
+  return ours ? "mimalloc" : "system (mimalloc linked but not in use)";
+#else
+  return "system";
+#endif
+}
+
+}  // namespace rg::gateway

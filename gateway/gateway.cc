@@ -1,0 +1,124 @@
+#include "gateway/gateway.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "core/endpoint.h"
+#include "core/shard.h"
+#include "core/uring.h"
+#include "gateway/allocator.h"
+#include "gateway/tcp_echo.h"
+#include "gateway/udp_echo.h"
+#include "gateway/version.h"
+
+namespace rg::gateway {
+
+namespace {
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+// Every connection is a descriptor: lift the soft limit to the hard one.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
+
+int run_gateway(const Options& options) {
+  core::UringSupport uring = core::probe_io_uring();
+  raise_descriptor_limit();
+
+  std::vector<int> cpus = allowed_cpus();
+  unsigned shard_count = options.shards != 0 ? options.shards : static_cast<unsigned>(cpus.size());
+
+  // Signals are taken by sigwait() on this thread only; shards inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  core::Endpoint tcp = core::Endpoint::resolve(options.bind, options.tcp_port);
+  core::Endpoint udp = core::Endpoint::resolve(options.bind, options.udp_port);
+
+  std::atomic<int> open_connections{0};
+  std::vector<std::unique_ptr<core::Shard>> shards;
+  for (unsigned i = 0; i < shard_count; ++i) {
+    core::ShardConfig config;
+    config.index = i;
+    config.cpu = cpus[i % cpus.size()];
+    config.setup_flags = uring.setup_flags;
+    config.rx_buffers = options.rx_buffers;
+    config.rx_buffer_size = static_cast<uint32_t>(options.rx_buffer_size);
+    config.udp_buffer_size =
+        static_cast<uint32_t>(options.max_datagram + core::kDatagramBufferOverhead);
+    config.max_outbuf = options.max_outbuf;
+    config.idle_timeout_ms = static_cast<uint32_t>(options.idle_timeout_s * 1000);
+    config.open_connections = &open_connections;
+    config.max_connections = static_cast<int>(options.max_connections);
+    auto shard = std::make_unique<core::Shard>(config);
+    // The first shard's bind picks the port when it is 0; the others join it.
+    shard->add_stream_listener(core::open_listening_socket(tcp, core::Transport::kTcp),
+                               std::make_unique<TcpEchoService>(options.max_frame));
+    shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
+                               std::make_unique<UdpEchoService>());
+    shards.push_back(std::move(shard));
+  }
+
+  std::vector<std::future<void>> ready;
+  for (auto& shard : shards) ready.push_back(shard->start());
+  try {
+    for (auto& r : ready) r.get();
+  } catch (...) {
+    for (auto& shard : shards) shard->request_stop();
+    for (auto& shard : shards) shard->join();
+    throw;
+  }
+
+  std::fprintf(stderr, "ringgate %s: %u shards on CPUs", kVersion, shard_count);
+  for (unsigned i = 0; i < shard_count; ++i) std::fprintf(stderr, " %d", cpus[i % cpus.size()]);
+  std::fprintf(stderr, "; kernel %s; io_uring %s; allocator %s\n", uring.kernel_release.c_str(),
+               uring.setup_flags_text.c_str(), allocator_name());
+  std::printf("ringgate listening tcp=%s udp=%s\n", tcp.to_string().c_str(),
+              udp.to_string().c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "ringgate: %s received, stopping\n",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  for (auto& shard : shards) shard->request_stop();
+  for (auto& shard : shards) shard->join();
+  for (auto& shard : shards) {
+    std::fprintf(stderr, "ringgate shard=%u %s\n", shard->index(),
+                 shard->stats().to_string().c_str());
+  }
+  return 0;
+}
+
+}  // namespace rg::gateway

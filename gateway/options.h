@@ -1,0 +1,35 @@
+#pragma once
+// The ringgate command line. Every flag is parsed here and only here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace rg::gateway {
+
+struct Options {
+  std::string bind = "127.0.0.1";
+  uint16_t tcp_port = 9000;
+  uint16_t udp_port = 9001;
+  uint16_t ws_port = 8080;     // the WebSocket listener arrives with the WebSocket server
+  uint16_t admin_port = 9100;  // the admin listener arrives with metrics
+  unsigned shards = 0;         // 0: one per CPU this process may run on
+  uint64_t max_frame = 1 << 20;
+  uint64_t max_connections = 100000;
+  uint64_t max_outbuf = 4 << 20;
+  uint64_t max_datagram = 2048;
+  double idle_timeout_s = 60;
+  uint32_t rx_buffers = 512;
+  uint64_t rx_buffer_size = 16 << 10;
+};
+
+struct ParsedOptions {
+  std::optional<Options> options;  // empty: exit with `exit_code` after printing `message`
+  int exit_code = 0;
+  std::string message;  // --help or --version text (stdout), or a one-line error (stderr)
+};
+
+// Never exits and never throws: main() decides what to do with the outcome.
+ParsedOptions parse_options(int argc, const char* const* argv);
+
+}  // namespace rg::gateway
