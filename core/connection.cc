@@ -71,13 +71,18 @@ void Connection::on_idle_timer(void* self) noexcept {
   Connection& conn = *static_cast<Connection*>(self);
   Shard& shard = *conn.shard_;
   if (conn.state_ != State::kOpen) return;
-  uint64_t deadline = conn.last_activity_ms_ + shard.config_.idle_timeout_ms;
+  uint64_t deadline = conn.last_rx_ms_ + shard.config_.idle_timeout_ms;
   if (shard.now_ms_ >= deadline) {
     ++shard.stats_.idle_timeouts;
-    conn.close(CloseMode::kGraceful);
+    conn.session_->on_idle(conn);
+    conn.close(CloseMode::kGraceful);  // in case the session did not
   } else {
     shard.timers_->schedule(conn.idle_timer_, deadline);
   }
+}
+
+void StreamSession::on_idle(Connection& conn) noexcept {
+  conn.close(Connection::CloseMode::kGraceful);
 }
 
 void Connection::on_close_timer(void* self) noexcept {

@@ -43,6 +43,7 @@ class Connection {
   bool closing() const noexcept { return state_ != State::kOpen; }
   size_t queued_bytes() const noexcept { return out_.bytes(); }
   int fd() const noexcept { return fd_; }
+  uint64_t last_rx_ms() const noexcept { return last_rx_ms_; }
   Shard& shard() noexcept { return *shard_; }
   ShardStats& stats() noexcept;
 
@@ -63,9 +64,9 @@ class Connection {
   std::unique_ptr<StreamSession> session_;
   OutQueue out_;
   Timer idle_timer_;
-  Timer close_timer_;              // bounds how long a graceful close may wait for a slow reader
-  SendContext* send_ = nullptr;    // while a sendmsg is in flight
-  uint64_t last_activity_ms_ = 0;  // last byte received or sent
+  Timer close_timer_;            // bounds how long a graceful close may wait for a slow reader
+  SendContext* send_ = nullptr;  // while a sendmsg is in flight
+  uint64_t last_rx_ms_ = 0;      // when the peer last sent anything
   int fd_ = -1;
   uint32_t index_;
   uint32_t generation_ = 0;

@@ -20,8 +20,12 @@ class StreamSession {
  public:
   virtual ~StreamSession() = default;
   // Bytes received on `conn`, in order. The span is valid during this call only: whatever
-  // must outlive it (a partial frame) is copied out by the session.
-  virtual void on_bytes(Connection& conn, std::span<const std::byte> bytes) noexcept = 0;
+  // must outlive it (a partial frame) is copied out by the session. The bytes are the
+  // session's to modify in place (unmasking, writing a reply header in front of a payload).
+  virtual void on_bytes(Connection& conn, std::span<std::byte> bytes) noexcept = 0;
+  // Nothing was received for --idle-timeout. The default closes gracefully; a protocol
+  // may first say why (a WebSocket close frame).
+  virtual void on_idle(Connection& conn) noexcept;
 };
 
 class StreamService {

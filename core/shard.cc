@@ -372,7 +372,7 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     conn.want_recv_ = true;
     conn.shut_down_ = false;
     conn.cancel_sent_ = false;
-    conn.last_activity_ms_ = now_ms_;
+    conn.last_rx_ms_ = now_ms_;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     ++live_connections_;
@@ -412,7 +412,7 @@ void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
   if (conn == nullptr) return;  // a late completion for a connection already gone
   if (cqe.res > 0) {
     stats_.rx_bytes += static_cast<uint64_t>(cqe.res);
-    conn->last_activity_ms_ = now_ms_;
+    conn->last_rx_ms_ = now_ms_;
     if (conn->state_ == Connection::State::kOpen) conn->session_->on_bytes(*conn, chunk.bytes());
   } else if (cqe.res == 0) {
     conn->close(Connection::CloseMode::kGraceful);  // the peer has finished sending
@@ -461,7 +461,6 @@ void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
   if (cqe.res > 0) {
     conn.out_.consume(static_cast<size_t>(cqe.res));
     stats_.tx_bytes += static_cast<uint64_t>(cqe.res);
-    conn.last_activity_ms_ = now_ms_;
   } else if (cqe.res < 0) {
     conn.close(Connection::CloseMode::kAbort);  // EPIPE, ECONNRESET: the peer is gone
   }

@@ -19,6 +19,8 @@
 #include "gateway/tcp_echo.h"
 #include "gateway/udp_echo.h"
 #include "gateway/version.h"
+#include "gateway/ws_service.h"
+#include "proto/ws_unmask.h"
 
 namespace rg::gateway {
 
@@ -65,6 +67,11 @@ int run_gateway(const Options& options) {
 
   core::Endpoint tcp = core::Endpoint::resolve(options.bind, options.tcp_port);
   core::Endpoint udp = core::Endpoint::resolve(options.bind, options.udp_port);
+  core::Endpoint ws = core::Endpoint::resolve(options.bind, options.ws_port);
+  WsConfig ws_config;
+  ws_config.max_message = options.max_message;
+  ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
+  ws_config.handshake_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
 
   std::atomic<int> open_connections{0};
   std::vector<std::unique_ptr<core::Shard>> shards;
@@ -85,6 +92,8 @@ int run_gateway(const Options& options) {
     // The first shard's bind picks the port when it is 0; the others join it.
     shard->add_stream_listener(core::open_listening_socket(tcp, core::Transport::kTcp),
                                std::make_unique<TcpEchoService>(options.max_frame));
+    shard->add_stream_listener(core::open_listening_socket(ws, core::Transport::kTcp),
+                               std::make_unique<WsService>(ws_config));
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
                                std::make_unique<UdpEchoService>());
     shards.push_back(std::move(shard));
@@ -104,8 +113,10 @@ int run_gateway(const Options& options) {
   for (unsigned i = 0; i < shard_count; ++i) std::fprintf(stderr, " %d", cpus[i % cpus.size()]);
   std::fprintf(stderr, "; kernel %s; io_uring %s; allocator %s\n", uring.kernel_release.c_str(),
                uring.setup_flags_text.c_str(), allocator_name());
-  std::printf("ringgate listening tcp=%s udp=%s\n", tcp.to_string().c_str(),
-              udp.to_string().c_str());
+  std::fprintf(stderr, "ringgate: WebSocket unmasking with %s\n",
+               proto::unmask_name(proto::unmask_best()));
+  std::printf("ringgate listening tcp=%s udp=%s ws=%s\n", tcp.to_string().c_str(),
+              udp.to_string().c_str(), ws.to_string().c_str());
   std::fflush(stdout);
 
   int signal_number = 0;

@@ -38,6 +38,18 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
       ->capture_default_str();
+  app.add_option("--max-message", o.max_message, "Largest WebSocket message (larger: close 1009)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--ping-interval", o.ping_interval_s,
+                 "Seconds of silence after which a WebSocket peer is pinged (0: never)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  app.add_option("--handshake-timeout", o.handshake_timeout_s,
+                 "Seconds a WebSocket client has to complete its upgrade request")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
   app.add_option("--max-connections", o.max_connections,
                  "Open TCP connections at most, over all shards (more are closed at once)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 24))

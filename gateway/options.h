@@ -15,6 +15,9 @@ struct Options {
   uint16_t admin_port = 9100;  // the admin listener arrives with metrics
   unsigned shards = 0;         // 0: one per CPU this process may run on
   uint64_t max_frame = 1 << 20;
+  uint64_t max_message = 16 << 20;
+  double ping_interval_s = 30;
+  double handshake_timeout_s = 10;
   uint64_t max_connections = 100000;
   uint64_t max_outbuf = 4 << 20;
   uint64_t max_datagram = 2048;

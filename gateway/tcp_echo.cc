@@ -12,7 +12,7 @@ class TcpEchoSession final : public core::StreamSession {
  public:
   explicit TcpEchoSession(uint32_t max_frame) noexcept : parser_(max_frame) {}
 
-  void on_bytes(core::Connection& conn, std::span<const std::byte> bytes) noexcept override {
+  void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override {
     core::ShardStats& stats = conn.stats();
     proto::FrameError error = parser_.feed(bytes, [&](std::span<const std::byte> payload) {
       std::byte header[proto::LengthPrefixedParser::kHeaderSize];

@@ -113,7 +113,7 @@ GatewayProcess::GatewayProcess(std::vector<std::string> args) {
   }
   out_reader_ = std::thread([this] { drain(out_fd_, stdout_); });
   err_reader_ = std::thread([this] { drain(err_fd_, stderr_); });
-  static const std::regex line(R"(ringgate listening tcp=(\S+):(\d+) udp=\S+:(\d+))");
+  static const std::regex line(R"(ringgate listening tcp=(\S+):(\d+) udp=\S+:(\d+) ws=\S+:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     {
@@ -123,6 +123,7 @@ GatewayProcess::GatewayProcess(std::vector<std::string> args) {
         host_ = m[1];
         tcp_port_ = static_cast<uint16_t>(std::stoi(m[2]));
         udp_port_ = static_cast<uint16_t>(std::stoi(m[3]));
+        ws_port_ = static_cast<uint16_t>(std::stoi(m[4]));
         return;
       }
     }
@@ -208,7 +209,7 @@ uint64_t GatewayProcess::total(const std::string& counter) {
   return sum;
 }
 
-FrameClient::FrameClient(uint16_t port, const char* host) {
+int connect_tcp(uint16_t port, const char* host) {
   sockaddr_storage address{};
   socklen_t length;
   int family = std::strchr(host, ':') ? AF_INET6 : AF_INET;
@@ -225,17 +226,56 @@ FrameClient::FrameClient(uint16_t port, const char* host) {
     inet_pton(AF_INET, host, &a->sin_addr);
     length = sizeof *a;
   }
-  fd_ = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tv{10, 0};  // every read and write is bounded
-  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0) {
-    ::close(fd_);
-    fd_ = -1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), length) != 0) {
+    ::close(fd);
+    return -1;
   }
+  return fd;
 }
+
+bool send_all(int fd, const void* data, size_t size) {
+  auto* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool read_exact(int fd, void* out, size_t size) {
+  auto* p = static_cast<char*>(out);
+  while (size > 0) {
+    ssize_t n = ::recv(fd, p, size, 0);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool closed_by_peer(int fd, std::chrono::milliseconds timeout) {
+  pollfd p{fd, POLLIN, 0};
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (poll(&p, 1, 50) == 1) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n == 0) return true;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return true;  // reset
+    }
+  }
+  return false;
+}
+
+FrameClient::FrameClient(uint16_t port, const char* host) : fd_(connect_tcp(port, host)) {}
 
 FrameClient::~FrameClient() {
   close();
@@ -253,14 +293,7 @@ void FrameClient::reset() {
 }
 
 bool FrameClient::send_all(const void* data, size_t size) {
-  auto* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::send(fd_, p, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
+  return rg::testing::send_all(fd_, data, size);
 }
 
 bool FrameClient::send_frame(const std::string& payload) {
@@ -269,14 +302,7 @@ bool FrameClient::send_frame(const std::string& payload) {
 }
 
 bool FrameClient::read_exact(void* out, size_t size) {
-  auto* p = static_cast<char*>(out);
-  while (size > 0) {
-    ssize_t n = ::recv(fd_, p, size, 0);
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
+  return rg::testing::read_exact(fd_, out, size);
 }
 
 std::optional<std::string> FrameClient::read_frame() {
@@ -289,17 +315,7 @@ std::optional<std::string> FrameClient::read_frame() {
 }
 
 bool FrameClient::closed_by_peer(std::chrono::milliseconds timeout) {
-  pollfd p{fd_, POLLIN, 0};
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (poll(&p, 1, 50) == 1) {
-      ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
-      if (n == 0) return true;
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return true;  // reset
-    }
-  }
-  return false;
+  return rg::testing::closed_by_peer(fd_, timeout);
 }
 
 std::string frame_bytes(const std::string& payload) {

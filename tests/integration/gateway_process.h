@@ -40,6 +40,7 @@ class GatewayProcess {
   bool started() const { return tcp_port_ != 0; }
   uint16_t tcp_port() const { return tcp_port_; }
   uint16_t udp_port() const { return udp_port_; }
+  uint16_t ws_port() const { return ws_port_; }
   const std::string& host() const { return host_; }
   pid_t pid() const { return pid_; }
 
@@ -62,6 +63,7 @@ class GatewayProcess {
   std::string host_;
   uint16_t tcp_port_ = 0;
   uint16_t udp_port_ = 0;
+  uint16_t ws_port_ = 0;
   std::mutex mutex_;
   std::string stdout_;
   std::string stderr_;
@@ -69,6 +71,14 @@ class GatewayProcess {
   std::thread err_reader_;
   bool exited_ = false;
 };
+
+// A connected TCP socket on loopback whose reads and writes time out after 10 s; -1 on
+// failure.
+int connect_tcp(uint16_t port, const char* host = "127.0.0.1");
+bool send_all(int fd, const void* data, size_t size);
+bool read_exact(int fd, void* out, size_t size);
+// True when the peer closed (EOF or reset) within the timeout; reads and drops data.
+bool closed_by_peer(int fd, std::chrono::milliseconds timeout);
 
 // A blocking TCP client speaking the length-prefixed frames; every read times out.
 class FrameClient {

@@ -23,6 +23,7 @@ TEST(Lifecycle, StartupLineNamesEveryListener) {
   EXPECT_EQ(gateway.host(), "127.0.0.1");
   EXPECT_NE(gateway.tcp_port(), 0);
   EXPECT_NE(gateway.udp_port(), 0);
+  EXPECT_NE(gateway.ws_port(), 0);
 }
 
 TEST(Lifecycle, SigtermClosesConnectionsAndExitsZeroPromptly) {

@@ -1,0 +1,30 @@
+#pragma once
+// The WebSocket listener's service: the HTTP/1.1 upgrade, then RFC 6455 frames. Paths:
+//   /echo  every text or binary message goes back to its sender unchanged
+// Every other path is answered 404 (the gateway protocol on / arrives with rooms).
+
+#include <cstdint>
+#include <memory>
+
+#include "core/services.h"
+#include "proto/http_request.h"
+
+namespace rg::gateway {
+
+struct WsConfig {
+  size_t max_message = 16 << 20;
+  uint32_t handshake_timeout_ms = 10000;
+  uint32_t ping_interval_ms = 30000;  // 0: never ping
+  proto::HttpLimits http;
+};
+
+class WsService final : public core::StreamService {
+ public:
+  explicit WsService(const WsConfig& config) : config_(config) {}
+  std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
+
+ private:
+  WsConfig config_;
+};
+
+}  // namespace rg::gateway

@@ -1,0 +1,50 @@
+#pragma once
+// One WebSocket connection: first its HTTP upgrade request, then its frames.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/byte_block.h"
+#include "core/services.h"
+#include "core/timer_wheel.h"
+#include "gateway/ws_service.h"
+#include "proto/ws_frame.h"
+#include "proto/ws_parser.h"
+
+namespace rg::gateway {
+
+class WsSession final : public core::StreamSession {
+ public:
+  WsSession(core::Connection& conn, const WsConfig& config) noexcept;
+
+  void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
+  void on_idle(core::Connection& conn) noexcept override;
+
+  // The frame parser's handler interface (see proto/ws_parser.h).
+  void on_message(proto::WsOpcode op, std::span<std::byte> payload,
+                  const core::BlockRef* block) noexcept;
+  void on_ping(std::span<const std::byte> payload) noexcept;
+  void on_pong(std::span<const std::byte> payload) noexcept;
+  void on_close(uint16_t code, std::span<const std::byte> reason) noexcept;
+  void on_error(uint16_t code, const char* why) noexcept;
+
+ private:
+  enum class Stage : uint8_t { kHandshake, kOpen, kClosed };
+
+  void on_request_bytes(std::span<std::byte> bytes) noexcept;
+  void reject(int status, std::string_view why) noexcept;
+  void send_control(proto::WsOpcode op, std::span<const std::byte> payload) noexcept;
+  void send_close(uint16_t code, std::string_view reason) noexcept;
+  static void on_timer(void* self) noexcept;
+
+  core::Connection& conn_;
+  const WsConfig& config_;
+  Stage stage_ = Stage::kHandshake;
+  std::string request_;  // a request head that arrived in pieces, until it is complete
+  proto::WsParser<WsSession> parser_;
+  core::Timer timer_;  // the handshake deadline, then the ping interval
+};
+
+}  // namespace rg::gateway
