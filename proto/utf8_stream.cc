@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+
 namespace rg::proto {
 
 namespace {
@@ -34,7 +36,22 @@ bool valid_prefix(const uint8_t* s, size_t size) noexcept {
   return true;
 }
 
+// Short pieces that are all ASCII (most small game and trading messages) are settled
+// with a few word loads; simdjson's set-up costs more than that below a cache line.
+bool short_ascii(const uint8_t* data, size_t size) noexcept {
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, data + i, 8);
+    high |= word;
+  }
+  for (; i < size; ++i) high |= data[i];
+  return (high & 0x8080808080808080ull) == 0;
+}
+
 bool simd_valid(const uint8_t* data, size_t size) noexcept {
+  if (size <= 64 && short_ascii(data, size)) return true;
   return size == 0 || simdjson::validate_utf8(reinterpret_cast<const char*>(data), size);
 }
 
