@@ -47,6 +47,7 @@ void Connection::close(CloseMode mode) noexcept {
     return;
   }
   Shard& shard = *shard_;
+  if (connect_inflight_) shard.cancel_connect(*this);
   state_ = State::kClosing;
   close_mode_ = mode;
   want_recv_ = false;

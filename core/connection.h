@@ -54,7 +54,7 @@ class Connection {
 
  private:
   friend class Shard;
-  enum class State : uint8_t { kFree, kOpen, kClosing };
+  enum class State : uint8_t { kFree, kConnecting, kOpen, kClosing };
 
   void queued() noexcept;  // after output was added
   static void on_idle_timer(void* self) noexcept;
@@ -64,9 +64,10 @@ class Connection {
   std::unique_ptr<StreamSession> session_;
   OutQueue out_;
   Timer idle_timer_;
-  Timer close_timer_;            // bounds how long a graceful close may wait for a slow reader
-  SendContext* send_ = nullptr;  // while a sendmsg is in flight
-  uint64_t last_rx_ms_ = 0;      // when the peer last sent anything
+  Timer close_timer_;                 // bounds how long a graceful close may wait for a slow reader
+  SendContext* send_ = nullptr;       // while a sendmsg is in flight
+  StreamService* service_ = nullptr;  // opens the session once an outbound connect succeeds
+  uint64_t last_rx_ms_ = 0;           // when the peer last sent anything
   int fd_ = -1;
   uint32_t index_;
   uint32_t generation_ = 0;
@@ -78,6 +79,7 @@ class Connection {
   bool dirty_ = false;         // on the shard's flush list
   bool rearm_listed_ = false;  // on the shard's re-arm list
   bool shut_down_ = false;     // shutdown(2) done
+  bool connect_inflight_ = false;
 };
 
 }  // namespace rg::core

@@ -21,7 +21,8 @@ void OutQueue::append_copy(std::span<const std::byte> bytes) {
       return;
     }
   }
-  BlockRef block = BlockRef::adopt(ByteBlock::create(std::max(kBlockSize, bytes.size())));
+  size_t capacity = std::max(empty() ? kFirstBlockSize : kBlockSize, bytes.size());
+  BlockRef block = BlockRef::adopt(ByteBlock::create(capacity));
   std::memcpy(block->data(), bytes.data(), bytes.size());
   block->grow(bytes.size());
   segments_.push_back(Segment{std::move(block), 0, bytes.size()});

@@ -18,6 +18,11 @@ namespace rg::core {
 
 class OutQueue {
  public:
+  // A queue that was empty starts with a small block: most connections write a little
+  // now and then (a handshake response, one message), and a 16 KiB block each time would
+  // leave freed pages resident in the allocator for every idle connection. A queue that
+  // is already busy gets large blocks, so a burst still leaves in few iovecs.
+  static constexpr size_t kFirstBlockSize = 1024;
   static constexpr size_t kBlockSize = 16 * 1024;
 
   // Copies `bytes` to the end of the queue, into the tail block while it has room.

@@ -31,7 +31,10 @@ class StreamSession {
 class StreamService {
  public:
   virtual ~StreamService() = default;
+  // A connection was accepted, or an outbound one was established.
   virtual std::unique_ptr<StreamSession> open(Connection& conn) noexcept = 0;
+  // An outbound connection could not be established (`error` is an errno value).
+  virtual void on_connect_failed(int error) noexcept { (void)error; }
 };
 
 class DatagramService {

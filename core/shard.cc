@@ -56,6 +56,12 @@ struct Shard::Listener {
   bool armed = false;
 };
 
+struct Shard::Outbound {
+  Endpoint to;
+  std::unique_ptr<StreamService> service;
+  uint32_t count;
+};
+
 struct Shard::UdpSendSlot {
   msghdr msg{};
   iovec iov{};
@@ -193,7 +199,7 @@ void Shard::set_up() {
   ring_ = std::make_unique<Ring>(config_.ring_entries, config_.setup_flags);
   now_ms_ = monotonic_ms();
   timers_ = std::make_unique<TimerWheel>(now_ms_);
-  if (!listeners_.empty()) {
+  if (!listeners_.empty() || !outbound_.empty()) {
     rx_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kRxGroup, config_.rx_buffers,
                                                config_.rx_buffer_size);
   }
@@ -204,6 +210,9 @@ void Shard::set_up() {
   arm_wake();
   for (auto& listener : listeners_) arm_accept(*listener);
   for (auto& socket : datagram_sockets_) arm_udp_recv(*socket);
+  for (auto& outbound : outbound_) {
+    for (uint32_t i = 0; i < outbound->count; ++i) start_connect(*outbound, i);
+  }
   if (int rc = io_uring_submit(&ring_->raw()); rc < 0) {
     throw std::system_error(-rc, std::generic_category(), "io_uring_submit");
   }
@@ -276,6 +285,9 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
       }
       break;
     }
+    case Op::kConnect:
+      if (Connection* conn = connection_for(ud.index, ud.generation)) on_connect(*conn, cqe);
+      break;
     case Op::kWake:
       if (stop_requested_.load(std::memory_order_acquire)) {
         begin_stop();
@@ -357,37 +369,114 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     ::close(fd);
     ++stats_.rejected;
   } else {
-    uint32_t index;
-    if (!free_slots_.empty()) {
-      index = free_slots_.back();
-      free_slots_.pop_back();
-    } else {
-      index = static_cast<uint32_t>(connections_.size());
-      connections_.push_back(std::make_unique<Connection>(*this, index));
-    }
-    Connection& conn = *connections_[index];
-    conn.fd_ = fd;
-    conn.state_ = Connection::State::kOpen;
-    conn.close_mode_ = Connection::CloseMode::kGraceful;
-    conn.want_recv_ = true;
-    conn.shut_down_ = false;
-    conn.cancel_sent_ = false;
-    conn.last_rx_ms_ = now_ms_;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ++live_connections_;
     ++stats_.accepted;
-    conn.session_ = listener.service->open(conn);
-    if (!conn.session_) {
-      conn.close(Connection::CloseMode::kAbort);
-    } else {
-      if (config_.idle_timeout_ms != 0) {
-        timers_->schedule(conn.idle_timer_, now_ms_ + config_.idle_timeout_ms);
-      }
-      arm_recv(conn);
-    }
+    Connection& conn = allocate_connection(fd);
+    open_session(conn, *listener.service);
   }
   if (!listener.armed && !stopping_) arm_accept(listener);
+}
+
+// A slot for a new connection on `fd` (its count in open_connections is already taken).
+Connection& Shard::allocate_connection(int fd) noexcept {
+  uint32_t index;
+  if (!free_slots_.empty()) {
+    index = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(connections_.size());
+    connections_.push_back(std::make_unique<Connection>(*this, index));
+  }
+  Connection& conn = *connections_[index];
+  conn.fd_ = fd;
+  conn.state_ = Connection::State::kOpen;
+  conn.close_mode_ = Connection::CloseMode::kGraceful;
+  conn.want_recv_ = true;
+  conn.shut_down_ = false;
+  conn.cancel_sent_ = false;
+  conn.connect_inflight_ = false;
+  conn.last_rx_ms_ = now_ms_;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  ++live_connections_;
+  return conn;
+}
+
+void Shard::open_session(Connection& conn, StreamService& service) noexcept {
+  conn.state_ = Connection::State::kOpen;
+  conn.last_rx_ms_ = now_ms_;
+  conn.session_ = service.open(conn);
+  if (!conn.session_) {
+    conn.close(Connection::CloseMode::kAbort);
+    return;
+  }
+  if (config_.idle_timeout_ms != 0) {
+    timers_->schedule(conn.idle_timer_, now_ms_ + config_.idle_timeout_ms);
+  }
+  if (conn.state_ == Connection::State::kOpen) arm_recv(conn);
+}
+
+void Shard::add_outbound(const Endpoint& to, std::unique_ptr<StreamService> service,
+                         uint32_t count) {
+  auto outbound = std::make_unique<Outbound>();
+  outbound->to = to;
+  outbound->service = std::move(service);
+  outbound->count = count;
+  outbound_.push_back(std::move(outbound));
+}
+
+void Shard::start_connect(Outbound& outbound, uint32_t ordinal) noexcept {
+  int fd = socket(outbound.to.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ++stats_.connect_failed;
+    outbound.service->on_connect_failed(errno);
+    return;
+  }
+  // One source address has about 28,000 ephemeral ports towards one destination: beyond
+  // that, loopback connections come from 127.0.0.2, .3, ... (all of 127/8 is local).
+  constexpr uint32_t kPerSource = 25000;
+  auto* to4 = reinterpret_cast<const sockaddr_in*>(&outbound.to.address);
+  if (outbound.to.address.ss_family == AF_INET && (ntohl(to4->sin_addr.s_addr) >> 24) == 127 &&
+      outbound.count > kPerSource) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(0x7f000001u + ordinal / kPerSource);
+    int one = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+  }
+  config_.open_connections->fetch_add(1, std::memory_order_relaxed);
+  Connection& conn = allocate_connection(fd);
+  conn.state_ = Connection::State::kConnecting;
+  conn.want_recv_ = false;
+  conn.service_ = outbound.service.get();
+  conn.connect_inflight_ = true;
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&outbound.to.address),
+                        outbound.to.length);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kConnect, conn.generation_, conn.index_}.pack());
+}
+
+void Shard::on_connect(Connection& conn, const io_uring_cqe& cqe) noexcept {
+  conn.connect_inflight_ = false;
+  if (conn.state_ != Connection::State::kConnecting) {
+    maybe_free(conn);  // closed (stopping) while connecting
+    return;
+  }
+  if (cqe.res < 0) {
+    ++stats_.connect_failed;
+    conn.service_->on_connect_failed(-cqe.res);
+    conn.close(Connection::CloseMode::kAbort);
+    return;
+  }
+  ++stats_.connected;
+  conn.want_recv_ = true;
+  open_session(conn, *conn.service_);
+}
+
+void Shard::cancel_connect(Connection& conn) noexcept {
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_cancel64(sqe, UserData{Op::kConnect, conn.generation_, conn.index_}.pack(), 0);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
 }
 
 void Shard::arm_recv(Connection& conn) noexcept {
@@ -555,7 +644,7 @@ void Shard::shut_down(Connection& conn) noexcept {
 
 void Shard::maybe_free(Connection& conn) noexcept {
   if (conn.state_ != Connection::State::kClosing || !conn.shut_down_ || conn.recv_armed_ ||
-      conn.send_ != nullptr) {
+      conn.send_ != nullptr || conn.connect_inflight_) {
     return;
   }
   ::close(conn.fd_);

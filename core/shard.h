@@ -16,6 +16,7 @@
 
 #include "core/buffer_ring.h"
 #include "core/connection.h"
+#include "core/endpoint.h"
 #include "core/services.h"
 #include "core/shard_stats.h"
 #include "core/timer_wheel.h"
@@ -76,6 +77,11 @@ class Shard {
   // Before start(): the shard takes ownership of the listening socket `fd`.
   void add_stream_listener(int fd, std::unique_ptr<StreamService> service);
   void add_datagram_socket(int fd, std::unique_ptr<DatagramService> service);
+  // Before start(): once running, the shard opens `count` connections to `to` and hands
+  // each to `service` (a load generator's side of the runtime). Connections to a 127.x
+  // address are spread over source addresses 127.0.0.1, .2, ... when one would run out
+  // of ephemeral ports.
+  void add_outbound(const Endpoint& to, std::unique_ptr<StreamService> service, uint32_t count);
 
   // Starts the shard's thread. The future is ready once the shard serves (or holds the
   // exception that stopped its set-up).
@@ -95,6 +101,7 @@ class Shard {
   friend class Connection;
   friend class DatagramSocket;
   struct Listener;
+  struct Outbound;
 
   void run(std::promise<void>& ready) noexcept;
   void set_up();
@@ -112,6 +119,11 @@ class Shard {
   void arm_udp_recv(DatagramSocket& socket) noexcept;
   void on_udp_recv(DatagramSocket& socket, const io_uring_cqe& cqe) noexcept;
   void arm_wake() noexcept;
+  void start_connect(Outbound& outbound, uint32_t ordinal) noexcept;
+  void on_connect(Connection& conn, const io_uring_cqe& cqe) noexcept;
+  void cancel_connect(Connection& conn) noexcept;
+  Connection& allocate_connection(int fd) noexcept;
+  void open_session(Connection& conn, StreamService& service) noexcept;
 
   void mark_dirty(Connection& conn) noexcept;
   void list_for_rearm(Connection& conn) noexcept;
@@ -128,6 +140,7 @@ class Shard {
   std::unique_ptr<BufferRing> udp_buffers_;
   std::unique_ptr<TimerWheel> timers_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Outbound>> outbound_;
   std::vector<std::unique_ptr<DatagramSocket>> datagram_sockets_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<uint32_t> free_slots_;

@@ -9,7 +9,9 @@ namespace rg::core {
 
 struct ShardStats {
   uint64_t accepted = 0;
-  uint64_t rejected = 0;  // over --max-connections
+  uint64_t rejected = 0;        // over --max-connections
+  uint64_t connected = 0;       // outbound connections established
+  uint64_t connect_failed = 0;  // outbound connections that failed
   uint64_t closed = 0;
   uint64_t rx_bytes = 0;
   uint64_t tx_bytes = 0;

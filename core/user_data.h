@@ -19,6 +19,7 @@ enum class Op : uint8_t {
   kUdpRecv,
   kUdpSend,
   kWake,
+  kConnect,
 };
 
 struct UserData {

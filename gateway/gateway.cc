@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/endpoint.h"
+#include "core/fd_limit.h"
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
@@ -39,20 +40,18 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
-// Every connection is a descriptor: lift the soft limit to the hard one.
-void raise_descriptor_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
-
 }  // namespace
 
 int run_gateway(const Options& options) {
   core::UringSupport uring = core::probe_io_uring();
-  raise_descriptor_limit();
+  uint64_t descriptors = core::raise_descriptor_limit();
+  if (descriptors < options.max_connections + 64) {
+    std::fprintf(stderr,
+                 "ringgate: warning: only %llu file descriptors may be open, fewer than "
+                 "--max-connections %llu; raise the hard limit (ulimit -Hn) or run as root\n",
+                 static_cast<unsigned long long>(descriptors),
+                 static_cast<unsigned long long>(options.max_connections));
+  }
 
   std::vector<int> cpus = allowed_cpus();
   unsigned shard_count = options.shards != 0 ? options.shards : static_cast<unsigned>(cpus.size());

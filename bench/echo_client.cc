@@ -1,0 +1,217 @@
+#include "bench/echo_client.h"
+
+#include <cstring>
+#include <ctime>
+#include <string_view>
+#include <vector>
+
+#include "core/connection.h"
+#include "core/shard.h"
+#include "proto/length_prefixed.h"
+#include "proto/ws_client_codec.h"
+#include "proto/ws_handshake.h"
+
+namespace rg::bench {
+
+namespace {
+
+uint64_t now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+class EchoClientSession final : public core::StreamSession {
+ public:
+  EchoClientSession(core::Connection& conn, EchoClientService& service) noexcept
+      : conn_(conn),
+        service_(service),
+        config_(service.config()),
+        counters_(service.counters()),
+        send_times_(config_.pipeline),
+        payload_(config_.size, std::byte{'x'}),
+        frame_(proto::kMaxClientHeader + config_.size),
+        frames_(config_.size + 16),
+        tcp_frames_(static_cast<uint32_t>(config_.size)),
+        rng_(0x9E3779B97F4A7C15ull ^ reinterpret_cast<uintptr_t>(this)) {
+    if (config_.protocol == Protocol::kWebSocket) {
+      std::string request = "GET " + config_.path + " HTTP/1.1\r\nHost: " + config_.host +
+                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: " +
+                            kKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      conn_.send_copy(std::as_bytes(std::span(request)));
+    } else {
+      start();
+    }
+  }
+
+  ~EchoClientSession() override {
+    if (ready_) counters_.add(counters_.open, static_cast<uint64_t>(-1));
+    if (!service_.run().finished.load(std::memory_order_relaxed) && !failed_) {
+      counters_.add(counters_.closed_by_server);
+      counters_.note_error("the server closed a connection during the run");
+    }
+  }
+
+  void on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept override {
+    uint64_t now = now_ns();  // everything in one read arrived at the same moment
+    if (!ready_) {
+      handshake_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      size_t end = handshake_.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        if (handshake_.size() > 16384) fail_handshake("no end to the response head");
+        return;
+      }
+      std::string_view head(handshake_.data(), end + 4);
+      if (head.rfind("HTTP/1.1 101", 0) != 0) {
+        return fail_handshake("the server answered " +
+                              std::string(head.substr(0, head.find('\r'))));
+      }
+      if (head.find("Sec-WebSocket-Accept: " + proto::websocket_accept(kKey)) ==
+              std::string::npos &&
+          head.find("sec-websocket-accept: " + proto::websocket_accept(kKey)) ==
+              std::string::npos) {
+        return fail_handshake("wrong or missing Sec-WebSocket-Accept");
+      }
+      std::string rest = handshake_.substr(end + 4);
+      std::string().swap(handshake_);
+      start();
+      if (!rest.empty()) on_frames(std::as_bytes(std::span(rest)), now);
+      return;
+    }
+    on_frames(bytes, now);
+  }
+
+ private:
+  static constexpr const char* kKey = "cmluZ2dhdGUtYmVuY2gtMQ==";
+
+  void start() noexcept {
+    ready_ = true;
+    counters_.add(counters_.open);
+    for (uint32_t i = 0; i < config_.pipeline; ++i) send_one(now_ns());
+  }
+
+  void fail_handshake(const std::string& why) noexcept {
+    failed_ = true;
+    counters_.add(counters_.handshake_failed);
+    counters_.note_error("WebSocket handshake failed: " + why);
+    conn_.close(core::Connection::CloseMode::kAbort);
+  }
+
+  void mismatch(const std::string& why) noexcept {
+    failed_ = true;
+    counters_.add(counters_.mismatched);
+    counters_.note_error(why);
+    conn_.close(core::Connection::CloseMode::kAbort);
+  }
+
+  void on_frames(std::span<const std::byte> bytes, uint64_t now) noexcept {
+    if (config_.protocol == Protocol::kTcp) {
+      auto err = tcp_frames_.feed(bytes, [&](std::span<const std::byte> p) { on_echo(p, now); });
+      if (err != proto::FrameError::kNone) mismatch("an echo larger than what was sent");
+      return;
+    }
+    auto err = frames_.feed(bytes, [&](proto::WsOpcode op, bool fin, std::span<const std::byte> p) {
+      if (op == proto::WsOpcode::kPing) {
+        send_frame(proto::WsOpcode::kPong, p);
+      } else if (op == proto::WsOpcode::kClose) {
+        // The server is closing: not an echo. Counted when the connection goes away.
+      } else if (op != proto::WsOpcode::kPong) {
+        if (!fin || op == proto::WsOpcode::kContinuation) {
+          mismatch("the server fragmented an echo");  // no echo server does this
+        } else {
+          on_echo(p, now);
+        }
+      }
+    });
+    if (err != proto::ServerFrameReader::Error::kNone)
+      mismatch("a malformed frame from the server");
+  }
+
+  void on_echo(std::span<const std::byte> payload, uint64_t now) noexcept {
+    if (failed_) return;
+    if (payload.size() != config_.size) return mismatch("an echo of the wrong size");
+    if (payload.size() >= 8) {
+      uint64_t seq;
+      std::memcpy(&seq, payload.data(), 8);
+      if (seq != next_received_) return mismatch("an echo out of order, lost or duplicated");
+    }
+    ++next_received_;
+    uint64_t sent_at = send_times_[head_];
+    head_ = head_ + 1 == send_times_.size() ? 0 : head_ + 1;
+    counters_.add(counters_.received);
+    counters_.add(counters_.bytes_received, payload.size());
+    if (service_.run().measuring.load(std::memory_order_relaxed)) counters_.record(now - sent_at);
+    if (!service_.run().finished.load(std::memory_order_relaxed)) send_one(now);
+  }
+
+  void send_one(uint64_t now) noexcept {
+    if (payload_.size() >= 8) std::memcpy(payload_.data(), &next_sent_, 8);
+    ++next_sent_;
+    send_times_[tail_] = now;
+    tail_ = tail_ + 1 == send_times_.size() ? 0 : tail_ + 1;
+    if (config_.protocol == Protocol::kTcp) {
+      std::byte header[4];
+      proto::LengthPrefixedParser::write_header(header, static_cast<uint32_t>(payload_.size()));
+      conn_.send_copy(header);
+      conn_.send_copy(payload_);
+    } else {
+      send_frame(proto::WsOpcode::kBinary, payload_);
+    }
+    counters_.add(counters_.sent);
+    counters_.add(counters_.bytes_sent, payload_.size());
+  }
+
+  void send_frame(proto::WsOpcode op, std::span<const std::byte> payload) noexcept {
+    // A fresh mask for every frame, as browsers do (RFC 6455 5.3).
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    if (frame_.size() < proto::kMaxClientHeader + payload.size()) {
+      frame_.resize(proto::kMaxClientHeader + payload.size());
+    }
+    size_t n = proto::encode_client_frame(frame_.data(), op, payload, static_cast<uint32_t>(rng_));
+    conn_.send_copy({frame_.data(), n});
+  }
+
+  core::Connection& conn_;
+  EchoClientService& service_;
+  const EchoConfig& config_;
+  BenchCounters& counters_;
+  std::vector<uint64_t> send_times_;  // a ring: send times of the messages in flight
+  size_t head_ = 0;
+  size_t tail_ = 0;
+  uint64_t next_sent_ = 0;
+  uint64_t next_received_ = 0;
+  std::vector<std::byte> payload_;
+  std::vector<std::byte> frame_;
+  proto::ServerFrameReader frames_;
+  proto::LengthPrefixedParser tcp_frames_;
+  std::string handshake_;
+  uint64_t rng_;
+  bool ready_ = false;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<core::StreamSession> EchoClientService::open(core::Connection& conn) noexcept {
+  if (shard_ == nullptr) {
+    shard_ = &conn.shard();
+    shard_->timers().schedule(tick_, shard_->now_ms() + 1000);
+  }
+  return std::make_unique<EchoClientSession>(conn, *this);
+}
+
+void EchoClientService::on_connect_failed(int error) noexcept {
+  counters_.add(counters_.connect_failed);
+  counters_.note_error(std::string("cannot connect: ") + std::strerror(error));
+}
+
+void EchoClientService::on_tick(void* self) noexcept {
+  auto& service = *static_cast<EchoClientService*>(self);
+  service.counters_.publish_interval();
+  service.shard_->timers().schedule(service.tick_, service.shard_->now_ms() + 1000);
+}
+
+}  // namespace rg::bench

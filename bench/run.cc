@@ -1,0 +1,307 @@
+#include "bench/run.h"
+
+#include <sched.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "bench/bench_counters.h"
+#include "bench/echo_client.h"
+#include "core/endpoint.h"
+#include "core/fd_limit.h"
+#include "core/shard.h"
+#include "core/uring.h"
+
+namespace rg::bench {
+
+namespace {
+
+struct Target {
+  std::string host;
+  uint16_t port = 0;
+  std::string path = "/";
+};
+
+Target parse_url(const std::string& url) {
+  static const std::regex pattern(R"(ws://(\[[^\]]+\]|[^/:]+)(?::(\d+))?(/.*)?)");
+  std::smatch m;
+  if (!std::regex_match(url, m, pattern)) {
+    throw std::runtime_error("--url must look like ws://HOST:PORT/PATH, got '" + url + "'");
+  }
+  Target t;
+  t.host = m[1];
+  if (t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+  t.port = m[2].matched ? static_cast<uint16_t>(std::stoi(m[2])) : 80;
+  t.path = m[3].matched ? std::string(m[3]) : "/";
+  return t;
+}
+
+Target parse_target(const std::string& target) {
+  size_t colon = target.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("--target must be HOST:PORT");
+  Target t;
+  t.host = target.substr(0, colon);
+  if (!t.host.empty() && t.host.front() == '[') t.host = t.host.substr(1, t.host.size() - 2);
+  t.port = static_cast<uint16_t>(std::stoi(target.substr(colon + 1)));
+  return t;
+}
+
+long rss_kib(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      status >> kib;
+      return kib;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return -1;
+}
+
+std::string us(uint64_t ns) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", static_cast<double>(ns) / 1000.0);
+  return text;
+}
+
+std::string with_commas(double value) {
+  auto n = static_cast<uint64_t>(value + 0.5);
+  std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::vector<int> allowed_cpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  sched_getaffinity(0, sizeof set, &set);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+}  // namespace
+
+int run(const Options& o) {
+  EchoConfig config;
+  Target target;
+  if (o.proto == "ws") {
+    config.protocol = Protocol::kWebSocket;
+    target = parse_url(o.url.empty() ? "ws://127.0.0.1:8080/echo" : o.url);
+    config.path = target.path;
+    config.host = target.host + ":" + std::to_string(target.port);
+  } else if (o.proto == "tcp") {
+    config.protocol = Protocol::kTcp;
+    target = parse_target(o.target.empty() ? "127.0.0.1:9000" : o.target);
+  } else {
+    throw std::runtime_error("--proto " + o.proto + " is not supported yet");
+  }
+  bool connect_only = o.scenario == "connect";
+  config.size = o.size;
+  config.pipeline = connect_only ? 0 : o.pipeline;  // connect: open, then hold in silence
+  core::Endpoint endpoint = core::Endpoint::resolve(target.host, target.port);
+  core::UringSupport uring = core::probe_io_uring();
+  core::raise_descriptor_limit();
+  long rss_before = o.server_pid > 0 ? rss_kib(o.server_pid) : -1;
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::vector<int> cpus = allowed_cpus();
+  SharedRunState run_state;
+  std::atomic<int> open_connections{0};
+  std::vector<std::unique_ptr<BenchCounters>> counters;
+  std::vector<std::unique_ptr<core::Shard>> shards;
+  for (unsigned i = 0; i < o.threads; ++i) {
+    uint32_t share = o.conns / o.threads + (i < o.conns % o.threads ? 1 : 0);
+    core::ShardConfig sc;
+    sc.index = i;
+    sc.cpu = cpus[i % cpus.size()];
+    sc.setup_flags = uring.setup_flags;
+    sc.max_outbuf = std::max<size_t>(size_t{4} << 20, 2 * (o.size + 16) * o.pipeline);
+    sc.open_connections = &open_connections;
+    sc.max_connections = 1 << 24;
+    sc.rx_buffers = 1024;
+    counters.push_back(std::make_unique<BenchCounters>());
+    auto shard = std::make_unique<core::Shard>(sc);
+    if (share > 0) {
+      shard->add_outbound(endpoint,
+                          std::make_unique<EchoClientService>(config, *counters.back(), run_state),
+                          share);
+    }
+    shards.push_back(std::move(shard));
+  }
+
+  std::string shown = o.proto == "ws" ? "ws://" + config.host + config.path : endpoint.to_string();
+  std::printf("ringgate-bench %s: proto=%s target=%s conns=%u size=%" PRIu64
+              " pipeline=%u threads=%u duration=%gs warmup=%gs\n",
+              o.scenario.c_str(), o.proto.c_str(), shown.c_str(), o.conns, o.size, o.pipeline,
+              o.threads, o.duration, o.warmup);
+  std::fflush(stdout);
+  std::vector<std::future<void>> ready;
+  for (auto& shard : shards) ready.push_back(shard->start());
+  for (auto& r : ready) r.get();
+
+  auto sum = [&](std::atomic<uint64_t> BenchCounters::*member) {
+    uint64_t total = 0;
+    for (auto& c : counters) total += ((*c).*member).load(std::memory_order_relaxed);
+    return total;
+  };
+  auto errors = [&] {
+    uint64_t total = 0;
+    for (auto& c : counters) total += c->errors();
+    return total;
+  };
+
+  using Clock = std::chrono::steady_clock;
+  auto seconds_to = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
+  auto start = Clock::now();
+  auto measure_from = start + seconds_to(o.warmup);
+  auto measure_until = measure_from + seconds_to(o.duration);
+  uint64_t received_at_start = 0;
+  uint64_t bytes_at_start = 0;
+  uint64_t last_received = 0;
+  bool measuring = false;
+  bool interrupted = false;
+  double all_open_after = -1;  // seconds until every connection was ready
+  auto next_tick = start + std::chrono::seconds(1);
+  for (;;) {
+    auto now = Clock::now();
+    if (!measuring && now >= measure_from) {
+      measuring = true;
+      received_at_start = sum(&BenchCounters::received);
+      bytes_at_start = sum(&BenchCounters::bytes_received);
+      run_state.measuring.store(true, std::memory_order_relaxed);
+    }
+    if (all_open_after < 0 && sum(&BenchCounters::open) == o.conns) {
+      all_open_after = std::chrono::duration<double>(now - start).count();
+    }
+    if (now >= measure_until) break;
+    timespec zero{0, 0};
+    if (sigtimedwait(&signals, nullptr, &zero) > 0) {
+      interrupted = true;
+      break;
+    }
+    if (now >= next_tick) {
+      uint64_t received = sum(&BenchCounters::received);
+      Histogram last;
+      for (auto& c : counters) last.merge(c->last_interval());
+      double elapsed = std::chrono::duration<double>(now - start).count();
+      std::fprintf(stderr,
+                   "[%5.1fs]%s %12s msg/s  p50 %8s us  p99 %8s us  conns %" PRIu64
+                   "/%u  errors %" PRIu64 "\n",
+                   elapsed, measuring ? "" : " warmup",
+                   with_commas(static_cast<double>(received - last_received)).c_str(),
+                   us(last.quantile(0.5)).c_str(), us(last.quantile(0.99)).c_str(),
+                   sum(&BenchCounters::open), o.conns, errors());
+      last_received = received;
+      next_tick += std::chrono::seconds(1);
+      // Nothing can be measured without a single connection: stop early with the reason.
+      if (sum(&BenchCounters::open) == 0 && errors() >= o.conns) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto end = Clock::now();
+  long rss_after = o.server_pid > 0 ? rss_kib(o.server_pid) : -1;
+  uint64_t open_at_end = sum(&BenchCounters::open);
+  run_state.measuring.store(false, std::memory_order_relaxed);
+  uint64_t received = sum(&BenchCounters::received) - received_at_start;
+  uint64_t bytes = sum(&BenchCounters::bytes_received) - bytes_at_start;
+  run_state.finished.store(true, std::memory_order_relaxed);
+  for (auto& shard : shards) shard->request_stop();
+  for (auto& shard : shards) shard->join();
+
+  Histogram latency;
+  for (auto& c : counters) latency.merge(c->total());
+  double seconds = measuring ? std::chrono::duration<double>(end - measure_from).count() : 0;
+  double rate = seconds > 0 ? static_cast<double>(received) / seconds : 0;
+  double byte_rate = seconds > 0 ? static_cast<double>(bytes) / seconds : 0;
+  uint64_t connect_failed = sum(&BenchCounters::connect_failed);
+  uint64_t handshake_failed = sum(&BenchCounters::handshake_failed);
+  uint64_t closed = sum(&BenchCounters::closed_by_server);
+  uint64_t mismatched = sum(&BenchCounters::mismatched);
+
+  if (connect_only) {
+    std::printf("\nconnections   %" PRIu64 " of %u open at the end", open_at_end, o.conns);
+    if (all_open_after >= 0) {
+      std::printf("; all %u open after %.2f s (%s per second)\n", o.conns, all_open_after,
+                  with_commas(o.conns / std::max(all_open_after, 1e-3)).c_str());
+    } else {
+      std::printf("; never all open\n");
+    }
+    if (rss_before >= 0 && rss_after >= 0 && open_at_end > 0) {
+      std::printf(
+          "server memory %ld KiB before, %ld KiB with the connections: %.2f KiB per connection\n",
+          rss_before, rss_after,
+          static_cast<double>(rss_after - rss_before) / static_cast<double>(open_at_end));
+    }
+  }
+  std::printf("\n%-10s %14s %14s %12s\n", "", "messages", "msg/s", "MB/s");
+  std::printf("%-10s %14s %14s %12.1f\n", "echoes",
+              with_commas(static_cast<double>(received)).c_str(), with_commas(rate).c_str(),
+              byte_rate / 1e6);
+  std::printf("\nlatency (us)  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (%" PRIu64
+              " samples)\n",
+              us(latency.quantile(0.5)).c_str(), us(latency.quantile(0.9)).c_str(),
+              us(latency.quantile(0.99)).c_str(), us(latency.quantile(0.999)).c_str(),
+              us(latency.quantile(0.9999)).c_str(), us(latency.max()).c_str(), latency.count());
+  uint64_t total_errors = connect_failed + handshake_failed + closed + mismatched;
+  std::printf("errors        %" PRIu64 " (connect %" PRIu64 ", handshake %" PRIu64
+              ", closed by server %" PRIu64 ", wrong echo %" PRIu64 ")\n",
+              total_errors, connect_failed, handshake_failed, closed, mismatched);
+  if (total_errors != 0) {
+    std::string first;
+    for (auto& c : counters) {
+      if (first.empty()) first = c->first_error();
+    }
+    std::printf("\n*** %" PRIu64 " ERRORS: the figures above are not to be trusted. First: %s\n",
+                total_errors, first.c_str());
+  }
+  if (!o.json.empty()) {
+    std::ofstream out(o.json);
+    out << "{\"scenario\":\"" << o.scenario << "\",\"proto\":\"" << o.proto
+        << "\",\"conns\":" << o.conns << ",\"size\":" << o.size << ",\"pipeline\":" << o.pipeline
+        << ",\"threads\":" << o.threads << ",\"seconds\":" << seconds
+        << ",\"messages\":" << received << ",\"rate\":" << rate
+        << ",\"bytes_per_second\":" << byte_rate
+        << ",\"latency_us\":{\"p50\":" << latency.quantile(0.5) / 1000.0
+        << ",\"p90\":" << latency.quantile(0.9) / 1000.0
+        << ",\"p99\":" << latency.quantile(0.99) / 1000.0
+        << ",\"p99.9\":" << latency.quantile(0.999) / 1000.0
+        << ",\"p99.99\":" << latency.quantile(0.9999) / 1000.0
+        << ",\"max\":" << latency.max() / 1000.0 << "},\"errors\":{\"connect\":" << connect_failed
+        << ",\"handshake\":" << handshake_failed << ",\"closed_by_server\":" << closed
+        << ",\"wrong_echo\":" << mismatched << "},\"open_at_end\":" << open_at_end
+        << ",\"all_open_after_s\":" << all_open_after << ",\"server_rss_kib_before\":" << rss_before
+        << ",\"server_rss_kib_after\":" << rss_after << "}\n";
+  }
+  if (interrupted) return 130;
+  if (connect_only) return total_errors == 0 && open_at_end == o.conns ? 0 : 1;
+  return total_errors == 0 && received > 0 ? 0 : 1;
+}
+
+}  // namespace rg::bench

@@ -1,0 +1,28 @@
+#pragma once
+// One ringgate-bench run: start the load threads, print progress each second, report.
+
+#include <cstdint>
+#include <string>
+
+namespace rg::bench {
+
+struct Options {
+  std::string scenario;  // echo or connect
+  std::string proto = "ws";
+  std::string url;
+  std::string target;
+  uint32_t conns = 100;
+  uint64_t size = 16;
+  uint32_t pipeline = 1;
+  double duration = 10;
+  double warmup = 2;
+  unsigned threads = 1;
+  std::string json;
+  int server_pid = 0;
+};
+
+// Returns the exit code: 0 when everything went right, 1 on any error, 130 on SIGINT.
+// Throws std::exception for bad arguments and set-up failures.
+int run(const Options& options);
+
+}  // namespace rg::bench
