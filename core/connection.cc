@@ -5,10 +5,7 @@
 namespace rg::core {
 
 Connection::Connection(Shard& shard, uint32_t index) noexcept
-    : shard_(&shard),
-      idle_timer_(&Connection::on_idle_timer, this),
-      close_timer_(&Connection::on_close_timer, this),
-      index_(index) {}
+    : shard_(&shard), idle_timer_(&Connection::on_idle_timer, this), index_(index) {}
 
 Connection::~Connection() = default;
 
@@ -62,7 +59,7 @@ void Connection::close(CloseMode mode) noexcept {
       shard.shut_down(*this);
     } else {
       shard.mark_dirty(*this);
-      shard.timers_->schedule(close_timer_, shard.now_ms_ + shard.config_.close_linger_ms);
+      shard.timers_->schedule(idle_timer_, shard.now_ms_ + shard.config_.close_linger_ms);
     }
   }
   shard.maybe_free(*this);
@@ -71,6 +68,11 @@ void Connection::close(CloseMode mode) noexcept {
 void Connection::on_idle_timer(void* self) noexcept {
   Connection& conn = *static_cast<Connection*>(self);
   Shard& shard = *conn.shard_;
+  if (conn.state_ == State::kClosing) {
+    // A graceful close whose peer would not take the last bytes in time.
+    conn.close(CloseMode::kAbort);
+    return;
+  }
   if (conn.state_ != State::kOpen) return;
   uint64_t deadline = conn.last_rx_ms_ + shard.config_.idle_timeout_ms;
   if (shard.now_ms_ >= deadline) {
@@ -84,12 +86,6 @@ void Connection::on_idle_timer(void* self) noexcept {
 
 void StreamSession::on_idle(Connection& conn) noexcept {
   conn.close(Connection::CloseMode::kGraceful);
-}
-
-void Connection::on_close_timer(void* self) noexcept {
-  Connection& conn = *static_cast<Connection*>(self);
-  // A graceful close whose peer would not take the last bytes in time.
-  if (conn.state_ == State::kClosing) conn.close(CloseMode::kAbort);
 }
 
 }  // namespace rg::core

@@ -58,13 +58,13 @@ class Connection {
 
   void queued() noexcept;  // after output was added
   static void on_idle_timer(void* self) noexcept;
-  static void on_close_timer(void* self) noexcept;
 
   Shard* shard_;
   std::unique_ptr<StreamSession> session_;
   OutQueue out_;
+  // While open: the idle timeout. While closing gracefully: how long the close may wait
+  // for a slow reader before it becomes an abort. (One timer: connections are many.)
   Timer idle_timer_;
-  Timer close_timer_;                 // bounds how long a graceful close may wait for a slow reader
   SendContext* send_ = nullptr;       // while a sendmsg is in flight
   StreamService* service_ = nullptr;  // opens the session once an outbound connect succeeds
   uint64_t last_rx_ms_ = 0;           // when the peer last sent anything

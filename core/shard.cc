@@ -652,7 +652,6 @@ void Shard::maybe_free(Connection& conn) noexcept {
   conn.session_.reset();
   conn.out_.clear();
   timers_->cancel(conn.idle_timer_);
-  timers_->cancel(conn.close_timer_);
   conn.state_ = Connection::State::kFree;
   conn.generation_ = (conn.generation_ + 1) & UserData::kGenerationMask;
   free_slots_.push_back(conn.index_);

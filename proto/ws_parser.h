@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 
 #include "core/byte_block.h"
@@ -182,7 +183,10 @@ class WsParser {
     unmask(p, n, mask_, frame_done_ & 3);
     bool whole_here = frame_done_ == 0 && n == frame_length_ && header_in_place_;
     if (is_control(frame_op_)) {
-      if (!whole_here) std::memcpy(control_ + frame_done_, p, n);
+      if (!whole_here) {
+        if (!control_) control_ = std::make_unique<std::byte[]>(kMaxControlPayload);
+        std::memcpy(control_.get() + frame_done_, p, n);
+      }
     } else {
       if (message_op_ == WsOpcode::kText && !utf8_.feed(p, n)) {
         return fail(ws_close::kInvalidPayload, "text message is not valid UTF-8");
@@ -199,7 +203,7 @@ class WsParser {
   bool finish_frame(std::byte* payload, bool in_place) noexcept {
     state_ = State::kHeader;
     if (is_control(frame_op_)) {
-      std::byte* data = in_place ? payload : control_;
+      std::byte* data = in_place ? payload : control_.get();
       return control_frame({data, frame_length_});
     }
     message_size_ += frame_length_;
@@ -289,7 +293,8 @@ class WsParser {
   size_t message_size_ = 0;  // bytes of the current message in finished frames
   core::BlockRef assembly_;
   Utf8Stream utf8_;
-  std::byte control_[kMaxControlPayload] = {};
+  // Only a control frame split across reads is copied; most connections never need this.
+  std::unique_ptr<std::byte[]> control_;
 };
 
 }  // namespace rg::proto
