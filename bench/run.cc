@@ -297,7 +297,9 @@ int run(const Options& o) {
         << ",\"handshake\":" << handshake_failed << ",\"closed_by_server\":" << closed
         << ",\"wrong_echo\":" << mismatched << "},\"open_at_end\":" << open_at_end
         << ",\"all_open_after_s\":" << all_open_after << ",\"server_rss_kib_before\":" << rss_before
-        << ",\"server_rss_kib_after\":" << rss_after << "}\n";
+        << ",\"server_rss_kib_after\":" << rss_after
+        << ",\"total_sent\":" << sum(&BenchCounters::sent)
+        << ",\"total_received\":" << sum(&BenchCounters::received) << "}\n";
   }
   if (interrupted) return 130;
   if (connect_only) return total_errors == 0 && open_at_end == o.conns ? 0 : 1;

@@ -1,0 +1,232 @@
+// ringgate-bench against the real gateway: its counts must agree with the server's, and
+// every kind of trouble must be reported as an error, never as a figure.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "tests/integration/gateway_process.h"
+
+namespace rg::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+uint64_t json_number(const std::string& json, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9.e+]+)"))) return UINT64_MAX;
+  return static_cast<uint64_t>(std::stod(m[1]));
+}
+
+std::string temp_json() {
+  char path[] = "/tmp/ringgate-bench-XXXXXX";
+  int fd = mkstemp(path);
+  ::close(fd);
+  return path;
+}
+
+ProcessResult bench(std::vector<std::string> args) {
+  args.insert(args.begin(), RINGGATE_BENCH);
+  return run_command(args, 60s);
+}
+
+void expect_counts_agree(const char* proto) {
+  GatewayProcess gateway({"--shards", "2"});
+  ASSERT_TRUE(gateway.started());
+  std::string json = temp_json();
+  std::string where = std::string(proto) == "ws"
+                          ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo"
+                          : "127.0.0.1:" + std::to_string(gateway.tcp_port());
+  ProcessResult r =
+      bench({"echo", "--proto", proto, std::string(proto) == "ws" ? "--url" : "--target", where,
+             "--conns", "20", "--size", "32", "--pipeline", "4", "--duration", "1", "--warmup",
+             "0.3", "--threads", "2", "--json", json});
+  ASSERT_TRUE(r.exited);
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("errors        0"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stderr_text.find("msg/s"), std::string::npos) << "a progress line each second";
+  std::string out = read_file(json);
+  uint64_t measured = json_number(out, "messages");
+  uint64_t sent = json_number(out, "total_sent");
+  uint64_t received = json_number(out, "total_received");
+  EXPECT_GT(measured, 1000u);
+  EXPECT_LE(measured, received);
+  EXPECT_LE(received, sent);
+  EXPECT_LE(sent - received, 20u * 4u) << "at most the pipeline is in flight at the end";
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  // Everything the bench sent reached the server; everything it counted came from it.
+  EXPECT_EQ(gateway.total("messages_in"), sent);
+  EXPECT_GE(gateway.total("messages_out"), received);
+  unlink(json.c_str());
+}
+
+TEST(Bench, WebSocketEchoCountsAgreeWithTheServer) {
+  expect_counts_agree("ws");
+}
+TEST(Bench, TcpEchoCountsAgreeWithTheServer) {
+  expect_counts_agree("tcp");
+}
+
+TEST(Bench, ConnectHoldsConnectionsAndMeasuresServerMemory) {
+  GatewayProcess gateway({"--shards", "1"});
+  ASSERT_TRUE(gateway.started());
+  ProcessResult r =
+      bench({"connect", "--url", "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo",
+             "--conns", "200", "--duration", "0.5", "--warmup", "0", "--server-pid",
+             std::to_string(gateway.pid())});
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("200 of 200 open at the end"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("KiB per connection"), std::string::npos) << r.stdout_text;
+}
+
+TEST(Bench, RefusedConnectionIsAClearError) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);  // a port nobody listens on
+  ProcessResult r =
+      bench({"echo", "--proto", "tcp", "--target", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)),
+             "--conns", "3", "--duration", "5", "--warmup", "0"});
+  ASSERT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.stdout_text.find("cannot connect: Connection refused"), std::string::npos)
+      << r.stdout_text;
+}
+
+TEST(Bench, FailedHandshakeIsAClearError) {
+  GatewayProcess gateway;
+  ASSERT_TRUE(gateway.started());
+  ProcessResult r =
+      bench({"echo", "--url", "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/nowhere",
+             "--conns", "2", "--duration", "3", "--warmup", "0"});
+  ASSERT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.stdout_text.find("handshake failed: the server answered HTTP/1.1 404"),
+            std::string::npos)
+      << r.stdout_text;
+}
+
+TEST(Bench, ServerClosingMidRunIsReported) {
+  GatewayProcess gateway({"--shards", "1"});
+  ASSERT_TRUE(gateway.started());
+  std::thread killer([&] {
+    std::this_thread::sleep_for(800ms);
+    gateway.stop(SIGTERM, 5s);
+  });
+  ProcessResult r =
+      bench({"echo", "--url", "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo",
+             "--conns", "5", "--duration", "2", "--warmup", "0"});
+  killer.join();
+  ASSERT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.stdout_text.find("ERRORS"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("closed a connection during the run"), std::string::npos)
+      << r.stdout_text;
+}
+
+// A raw TCP echo server that misbehaves on purpose with the 10th frame of each connection.
+class FaultyEchoServer {
+ public:
+  enum class Fault { kDrop, kDuplicate, kReorder };
+  explicit FaultyEchoServer(Fault fault) : fault_(fault) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 16);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FaultyEchoServer() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void serve() {
+    int c = accept(fd_, nullptr, nullptr);
+    if (c < 0) return;
+    timeval tv{0, 200000};
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string held;
+    for (int n = 1; !stop_; ++n) {
+      char header[4];
+      if (!read_exact(c, header, 4)) {
+        if (stop_) break;
+        continue;
+      }
+      uint32_t len;
+      std::memcpy(&len, header, 4);
+      std::string frame(header, 4);
+      frame.resize(4 + len);
+      if (!read_exact(c, frame.data() + 4, len)) break;
+      if (n == 10 && fault_ == Fault::kDrop) continue;
+      if (n == 10 && fault_ == Fault::kReorder) {
+        held = frame;
+        continue;
+      }
+      send_all(c, frame.data(), frame.size());
+      if (n == 10 && fault_ == Fault::kDuplicate) send_all(c, frame.data(), frame.size());
+      if (!held.empty()) {
+        send_all(c, held.data(), held.size());
+        held.clear();
+      }
+    }
+    ::close(c);
+  }
+  Fault fault_;
+  int fd_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+class BenchAccounting : public ::testing::TestWithParam<FaultyEchoServer::Fault> {};
+
+TEST_P(BenchAccounting, LostDuplicatedOrReorderedEchoesAreErrors) {
+  FaultyEchoServer server(GetParam());
+  // Pipeline 2 so that a lost echo does not simply stall the connection.
+  ProcessResult r = bench({"echo", "--proto", "tcp", "--target",
+                           "127.0.0.1:" + std::to_string(server.port()), "--conns", "1", "--size",
+                           "16", "--pipeline", "2", "--duration", "1", "--warmup", "0"});
+  ASSERT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("wrong echo 1"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("out of order, lost or duplicated"), std::string::npos)
+      << r.stdout_text;
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, BenchAccounting,
+                         ::testing::Values(FaultyEchoServer::Fault::kDrop,
+                                           FaultyEchoServer::Fault::kDuplicate,
+                                           FaultyEchoServer::Fault::kReorder));
+
+}  // namespace
+}  // namespace rg::testing
