@@ -1,7 +1,9 @@
 #include "bench/echo_client.h"
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -21,14 +23,14 @@ uint64_t now_ns() noexcept {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-class EchoClientSession final : public core::StreamSession {
+class EchoClientSession final : public core::StreamSession, public EchoClientService::Paced {
  public:
   EchoClientSession(core::Connection& conn, EchoClientService& service) noexcept
       : conn_(conn),
         service_(service),
         config_(service.config()),
         counters_(service.counters()),
-        send_times_(config_.pipeline),
+        send_times_(config_.rate_per_connection > 0 ? 0 : config_.pipeline),
         payload_(config_.size, std::byte{'x'}),
         frame_(proto::kMaxClientHeader + config_.size),
         frames_(config_.size + 16),
@@ -46,6 +48,7 @@ class EchoClientSession final : public core::StreamSession {
   }
 
   ~EchoClientSession() override {
+    if (paced_) service_.remove_paced(this);
     if (ready_) counters_.add(counters_.open, static_cast<uint64_t>(-1));
     if (!service_.run().finished.load(std::memory_order_relaxed) && !failed_) {
       counters_.add(counters_.closed_by_server);
@@ -88,9 +91,37 @@ class EchoClientSession final : public core::StreamSession {
   void start() noexcept {
     ready_ = true;
     counters_.add(counters_.open);
+    if (config_.rate_per_connection > 0) {
+      // Open loop: sends follow a schedule, whatever the echoes do. Connections start at
+      // staggered offsets so that they do not all send in the same instant.
+      interval_ns_ = static_cast<uint64_t>(1e9 / config_.rate_per_connection);
+      uint64_t ordinal = service_.paced_count();
+      next_due_ns_ = now_ns() + (ordinal * 7919 % 1000) * interval_ns_ / 1000;
+      paced_ = true;
+      service_.add_paced(this);
+      return;
+    }
     for (uint32_t i = 0; i < config_.pipeline; ++i) send_one(now_ns());
   }
 
+ public:
+  // Sends every message whose intended time has come. Sends are paced in 1 ms slots (the
+  // shard's timer tick): a message due within a slot is intended for the slot's end, and
+  // its latency is measured from there, not from when the send happened, so a stalled
+  // server or a late tick shows up in the figures instead of hiding (no coordinated
+  // omission), while the slot granularity itself does not.
+  void send_due(uint64_t now) noexcept override {
+    if (failed_ || service_.run().finished.load(std::memory_order_relaxed)) return;
+    constexpr uint64_t kSlotNs = 1000000;
+    while (next_due_ns_ <= now) {
+      uint64_t slot_end = (next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
+      intended_.push_back(std::min(slot_end, now));
+      send_message();
+      next_due_ns_ += interval_ns_;
+    }
+  }
+
+ private:
   void fail_handshake(const std::string& why) noexcept {
     failed_ = true;
     counters_.add(counters_.handshake_failed);
@@ -137,19 +168,31 @@ class EchoClientSession final : public core::StreamSession {
       if (seq != next_received_) return mismatch("an echo out of order, lost or duplicated");
     }
     ++next_received_;
-    uint64_t sent_at = send_times_[head_];
-    head_ = head_ + 1 == send_times_.size() ? 0 : head_ + 1;
+    uint64_t sent_at;
+    if (paced_) {
+      if (intended_.empty()) return mismatch("an echo of a message never sent");
+      sent_at = intended_.front();
+      intended_.pop_front();
+    } else {
+      sent_at = send_times_[head_];
+      head_ = head_ + 1 == send_times_.size() ? 0 : head_ + 1;
+    }
     counters_.add(counters_.received);
     counters_.add(counters_.bytes_received, payload.size());
     if (service_.run().measuring.load(std::memory_order_relaxed)) counters_.record(now - sent_at);
-    if (!service_.run().finished.load(std::memory_order_relaxed)) send_one(now);
+    if (!paced_ && !service_.run().finished.load(std::memory_order_relaxed)) send_one(now);
   }
 
+  // Closed loop: send one more, now.
   void send_one(uint64_t now) noexcept {
-    if (payload_.size() >= 8) std::memcpy(payload_.data(), &next_sent_, 8);
-    ++next_sent_;
     send_times_[tail_] = now;
     tail_ = tail_ + 1 == send_times_.size() ? 0 : tail_ + 1;
+    send_message();
+  }
+
+  void send_message() noexcept {
+    if (payload_.size() >= 8) std::memcpy(payload_.data(), &next_sent_, 8);
+    ++next_sent_;
     if (config_.protocol == Protocol::kTcp) {
       std::byte header[4];
       proto::LengthPrefixedParser::write_header(header, static_cast<uint32_t>(payload_.size()));
@@ -178,7 +221,11 @@ class EchoClientSession final : public core::StreamSession {
   EchoClientService& service_;
   const EchoConfig& config_;
   BenchCounters& counters_;
-  std::vector<uint64_t> send_times_;  // a ring: send times of the messages in flight
+  std::vector<uint64_t> send_times_;  // closed loop, a ring: send times of those in flight
+  std::deque<uint64_t> intended_;     // open loop: intended send times of those in flight
+  uint64_t interval_ns_ = 0;
+  uint64_t next_due_ns_ = 0;
+  bool paced_ = false;
   size_t head_ = 0;
   size_t tail_ = 0;
   uint64_t next_sent_ = 0;
@@ -206,6 +253,29 @@ std::unique_ptr<core::StreamSession> EchoClientService::open(core::Connection& c
 void EchoClientService::on_connect_failed(int error) noexcept {
   counters_.add(counters_.connect_failed);
   counters_.note_error(std::string("cannot connect: ") + std::strerror(error));
+}
+
+void EchoClientService::add_paced(Paced* session) {
+  paced_.push_back(session);
+  ++paced_opened_;
+  if (!pace_.armed()) shard_->timers().schedule(pace_, shard_->now_ms() + 1);
+}
+
+void EchoClientService::remove_paced(Paced* session) noexcept {
+  auto it = std::find(paced_.begin(), paced_.end(), session);
+  if (it != paced_.end()) {
+    *it = paced_.back();
+    paced_.pop_back();
+  }
+}
+
+void EchoClientService::on_pace(void* self) noexcept {
+  auto& service = *static_cast<EchoClientService*>(self);
+  uint64_t now = now_ns();
+  for (Paced* session : service.paced_) session->send_due(now);
+  if (!service.paced_.empty()) {
+    service.shard_->timers().schedule(service.pace_, service.shard_->now_ms() + 1);
+  }
 }
 
 void EchoClientService::on_tick(void* self) noexcept {

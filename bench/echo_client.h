@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bench/bench_counters.h"
 #include "core/services.h"
@@ -26,6 +27,8 @@ struct EchoConfig {
   uint32_t pipeline = 1;
   std::string host;  // for the Host header
   std::string path = "/echo";
+  // Open loop: messages per second per connection (0: closed loop, --pipeline in flight).
+  double rate_per_connection = 0;
 };
 
 class EchoClientService final : public core::StreamService {
@@ -39,8 +42,25 @@ class EchoClientService final : public core::StreamService {
   BenchCounters& counters() noexcept { return counters_; }
   SharedRunState& run() noexcept { return run_; }
 
+ public:
+  // Open loop: the sessions whose sends are paced by the service's pacing timer.
+  class Paced {
+   public:
+    virtual void send_due(uint64_t now_ns) noexcept = 0;
+
+   protected:
+    ~Paced() = default;
+  };
+  void add_paced(Paced* session);
+  void remove_paced(Paced* session) noexcept;
+  uint64_t paced_count() const noexcept { return paced_opened_; }
+
  private:
   static void on_tick(void* self) noexcept;
+  static void on_pace(void* self) noexcept;
+  std::vector<Paced*> paced_;
+  uint64_t paced_opened_ = 0;
+  core::Timer pace_{&on_pace, this};
   EchoConfig config_;
   BenchCounters& counters_;
   SharedRunState& run_;

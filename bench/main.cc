@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "Load threads (one io_uring each)")
       ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
+  app.add_option("--rate", o.rate,
+                 "Open loop: send this many messages per second in all, on a schedule; latency "
+                 "counts from each message's intended send time (default: closed loop)")
+      ->check(CLI::Range(0.0, 1e9));
   app.add_option("--json", o.json, "Also write the results to this file as JSON");
   app.add_option("--server-pid", o.server_pid, "connect: report this process's RSS per connection");
   try {

@@ -117,6 +117,7 @@ int run(const Options& o) {
   bool connect_only = o.scenario == "connect";
   config.size = o.size;
   config.pipeline = connect_only ? 0 : o.pipeline;  // connect: open, then hold in silence
+  if (o.rate > 0 && !connect_only) config.rate_per_connection = o.rate / o.conns;
   core::Endpoint endpoint = core::Endpoint::resolve(target.host, target.port);
   core::UringSupport uring = core::probe_io_uring();
   core::raise_descriptor_limit();
@@ -144,6 +145,7 @@ int run(const Options& o) {
     sc.open_connections = &open_connections;
     sc.max_connections = 1 << 24;
     sc.rx_buffers = 1024;
+    sc.timer_tick_ms = 1;  // paces open-loop sends
     counters.push_back(std::make_unique<BenchCounters>());
     auto shard = std::make_unique<core::Shard>(sc);
     if (share > 0) {
@@ -156,8 +158,10 @@ int run(const Options& o) {
 
   std::string shown = o.proto == "ws" ? "ws://" + config.host + config.path : endpoint.to_string();
   std::printf("ringgate-bench %s: proto=%s target=%s conns=%u size=%" PRIu64
-              " pipeline=%u threads=%u duration=%gs warmup=%gs\n",
-              o.scenario.c_str(), o.proto.c_str(), shown.c_str(), o.conns, o.size, o.pipeline,
+              " %s threads=%u duration=%gs warmup=%gs\n",
+              o.scenario.c_str(), o.proto.c_str(), shown.c_str(), o.conns, o.size,
+              o.rate > 0 ? ("rate=" + with_commas(o.rate) + "/s (open loop)").c_str()
+                         : ("pipeline=" + std::to_string(o.pipeline)).c_str(),
               o.threads, o.duration, o.warmup);
   std::fflush(stdout);
   std::vector<std::future<void>> ready;
@@ -285,8 +289,8 @@ int run(const Options& o) {
     std::ofstream out(o.json);
     out << "{\"scenario\":\"" << o.scenario << "\",\"proto\":\"" << o.proto
         << "\",\"conns\":" << o.conns << ",\"size\":" << o.size << ",\"pipeline\":" << o.pipeline
-        << ",\"threads\":" << o.threads << ",\"seconds\":" << seconds
-        << ",\"messages\":" << received << ",\"rate\":" << rate
+        << ",\"threads\":" << o.threads << ",\"rate_target\":" << o.rate
+        << ",\"seconds\":" << seconds << ",\"messages\":" << received << ",\"rate\":" << rate
         << ",\"bytes_per_second\":" << byte_rate
         << ",\"latency_us\":{\"p50\":" << latency.quantile(0.5) / 1000.0
         << ",\"p90\":" << latency.quantile(0.9) / 1000.0

@@ -17,6 +17,7 @@ struct Options {
   double duration = 10;
   double warmup = 2;
   unsigned threads = 1;
+  double rate = 0;  // open loop: messages per second over all connections; 0: closed loop
   std::string json;
   int server_pid = 0;
 };

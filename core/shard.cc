@@ -198,7 +198,7 @@ void Shard::set_up() {
   // submit to it.
   ring_ = std::make_unique<Ring>(config_.ring_entries, config_.setup_flags);
   now_ms_ = monotonic_ms();
-  timers_ = std::make_unique<TimerWheel>(now_ms_);
+  timers_ = std::make_unique<TimerWheel>(now_ms_, config_.timer_tick_ms);
   if (!listeners_.empty() || !outbound_.empty()) {
     rx_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kRxGroup, config_.rx_buffers,
                                                config_.rx_buffer_size);
@@ -233,9 +233,14 @@ void Shard::loop() noexcept {
     }
     uint64_t wait_ms = timers_->next_wakeup_in_ms(now_ms_).value_or(1000);
     if (stopping_) wait_ms = std::min<uint64_t>(wait_ms, 20);
+    // Sleep until the due millisecond itself, measured on the nanosecond clock: counting
+    // from the truncated now_ms_ would wake timers up to a whole tick late.
+    uint64_t now_ns = monotonic_ns();
+    uint64_t due_ns = (now_ms_ + wait_ms) * 1000000;
+    uint64_t wait_ns = due_ns > now_ns ? due_ns - now_ns : 0;
     __kernel_timespec timeout{};
-    timeout.tv_sec = static_cast<long long>(wait_ms / 1000);
-    timeout.tv_nsec = static_cast<long long>(wait_ms % 1000) * 1000000;
+    timeout.tv_sec = static_cast<long long>(wait_ns / 1000000000);
+    timeout.tv_nsec = static_cast<long long>(wait_ns % 1000000000);
     io_uring_cqe* cqe = nullptr;
     // One system call submits everything the last tick queued and waits for completions.
     int rc = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, nullptr);

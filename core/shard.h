@@ -41,6 +41,7 @@ struct ShardConfig {
   size_t max_outbuf = 4 * 1024 * 1024;  // reads pause above this much queued output
   uint32_t idle_timeout_ms = 0;         // 0: never
   uint32_t close_linger_ms = 2000;      // how long a graceful close may wait to flush
+  uint32_t timer_tick_ms = 10;          // resolution of the timing wheel
   uint32_t stop_grace_ms = 1000;        // how long a stop may wait for connections to flush
   std::atomic<int>* open_connections = nullptr;  // shared by all shards
   int max_connections = 1 << 20;

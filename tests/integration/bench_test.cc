@@ -84,6 +84,20 @@ TEST(Bench, TcpEchoCountsAgreeWithTheServer) {
   expect_counts_agree("tcp");
 }
 
+TEST(Bench, OpenLoopKeepsItsRate) {
+  GatewayProcess gateway({"--shards", "1"});
+  ASSERT_TRUE(gateway.started());
+  std::string json = temp_json();
+  ProcessResult r = bench(
+      {"echo", "--url", "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo", "--conns",
+       "10", "--rate", "5000", "--duration", "1.5", "--warmup", "0.3", "--json", json});
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("rate=5,000/s (open loop)"), std::string::npos) << r.stdout_text;
+  double rate = static_cast<double>(json_number(read_file(json), "rate"));
+  EXPECT_NEAR(rate, 5000, 750) << "a schedule, not as fast as the server answers";
+  unlink(json.c_str());
+}
+
 TEST(Bench, ConnectHoldsConnectionsAndMeasuresServerMemory) {
   GatewayProcess gateway({"--shards", "1"});
   ASSERT_TRUE(gateway.started());
