@@ -18,6 +18,7 @@
 #include "bench/echo_client.h"
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
+#include "core/host.h"
 #include "core/shard.h"
 #include "core/uring.h"
 
@@ -55,20 +56,6 @@ Target parse_target(const std::string& target) {
   return t;
 }
 
-long rss_kib(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      status >> kib;
-      return kib;
-    }
-    status.ignore(1 << 20, '\n');
-  }
-  return -1;
-}
-
 std::string us(uint64_t ns) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f", static_cast<double>(ns) / 1000.0);
@@ -84,18 +71,6 @@ std::string with_commas(double value) {
     out += digits[i];
   }
   return out;
-}
-
-std::vector<int> allowed_cpus() {
-  std::vector<int> cpus;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  sched_getaffinity(0, sizeof set, &set);
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-  }
-  if (cpus.empty()) cpus.push_back(0);
-  return cpus;
 }
 
 }  // namespace
@@ -121,7 +96,7 @@ int run(const Options& o) {
   core::Endpoint endpoint = core::Endpoint::resolve(target.host, target.port);
   core::UringSupport uring = core::probe_io_uring();
   core::raise_descriptor_limit();
-  long rss_before = o.server_pid > 0 ? rss_kib(o.server_pid) : -1;
+  long rss_before = o.server_pid > 0 ? core::resident_kib(o.server_pid) : -1;
 
   sigset_t signals;
   sigemptyset(&signals);
@@ -130,7 +105,7 @@ int run(const Options& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::vector<int> cpus = allowed_cpus();
+  std::vector<int> cpus = core::allowed_cpus();
   SharedRunState run_state;
   std::atomic<int> open_connections{0};
   std::vector<std::unique_ptr<BenchCounters>> counters;
@@ -230,7 +205,7 @@ int run(const Options& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   auto end = Clock::now();
-  long rss_after = o.server_pid > 0 ? rss_kib(o.server_pid) : -1;
+  long rss_after = o.server_pid > 0 ? core::resident_kib(o.server_pid) : -1;
   uint64_t open_at_end = sum(&BenchCounters::open);
   run_state.measuring.store(false, std::memory_order_relaxed);
   uint64_t received = sum(&BenchCounters::received) - received_at_start;

@@ -14,6 +14,7 @@
 
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
+#include "core/host.h"
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
@@ -25,22 +26,7 @@
 
 namespace rg::gateway {
 
-namespace {
-
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
-    }
-  }
-  if (cpus.empty()) cpus.push_back(0);
-  return cpus;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int run_gateway(const Options& options) {
   core::UringSupport uring = core::probe_io_uring();
@@ -53,7 +39,7 @@ int run_gateway(const Options& options) {
                  static_cast<unsigned long long>(options.max_connections));
   }
 
-  std::vector<int> cpus = allowed_cpus();
+  std::vector<int> cpus = core::allowed_cpus();
   unsigned shard_count = options.shards != 0 ? options.shards : static_cast<unsigned>(cpus.size());
 
   // Signals are taken by sigwait() on this thread only; shards inherit the mask.

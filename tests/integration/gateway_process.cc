@@ -1,5 +1,7 @@
 #include "tests/integration/gateway_process.h"
 
+#include "core/host.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -174,17 +176,7 @@ std::string GatewayProcess::stderr_text() {
 }
 
 long GatewayProcess::rss_kib() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      status >> kib;
-      return kib;
-    }
-    status.ignore(1 << 20, '\n');
-  }
-  return -1;
+  return core::resident_kib(pid_);
 }
 
 std::vector<std::map<std::string, uint64_t>> GatewayProcess::shard_stats() {
