@@ -22,12 +22,13 @@ int main(int argc, char** argv) {
                  "connect: open --conns connections and hold them idle")
       ->required()
       ->check(CLI::IsMember({"echo", "connect"}));
-  app.add_option("--proto", o.proto, "ws or tcp")
-      ->check(CLI::IsMember({"ws", "tcp"}))
+  app.add_option("--proto", o.proto, "ws, tcp or udp")
+      ->check(CLI::IsMember({"ws", "tcp", "udp"}))
       ->capture_default_str();
   app.add_option("--url", o.url,
                  "WebSocket URL (ws://HOST:PORT/PATH); default ws://127.0.0.1:8080/echo");
-  app.add_option("--target", o.target, "HOST:PORT for tcp; default 127.0.0.1:9000");
+  app.add_option("--target", o.target,
+                 "HOST:PORT for tcp (default 127.0.0.1:9000) or udp (default 127.0.0.1:9001)");
   app.add_option("--conns", o.conns, "Connections")
       ->check(CLI::Range(1u, 1000000u))
       ->capture_default_str();

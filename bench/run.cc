@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -11,11 +12,13 @@
 #include <memory>
 #include <regex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "bench/bench_counters.h"
 #include "bench/echo_client.h"
+#include "bench/udp_echo_client.h"
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
 #include "core/host.h"
@@ -86,8 +89,13 @@ int run(const Options& o) {
   } else if (o.proto == "tcp") {
     config.protocol = Protocol::kTcp;
     target = parse_target(o.target.empty() ? "127.0.0.1:9000" : o.target);
+  } else if (o.proto == "udp") {
+    target = parse_target(o.target.empty() ? "127.0.0.1:9001" : o.target);
+    if (o.scenario != "echo" || o.rate > 0) {
+      throw std::runtime_error("--proto udp supports the closed-loop echo scenario only");
+    }
   } else {
-    throw std::runtime_error("--proto " + o.proto + " is not supported yet");
+    throw std::runtime_error("--proto " + o.proto + " is not supported");
   }
   bool connect_only = o.scenario == "connect";
   config.size = o.size;
@@ -122,8 +130,29 @@ int run(const Options& o) {
     sc.rx_buffers = 1024;
     sc.timer_tick_ms = 1;  // paces open-loop sends
     counters.push_back(std::make_unique<BenchCounters>());
+    if (o.proto == "udp") {
+      // Send slots and receive buffers for a whole window: every datagram of the shard's
+      // sockets may be in flight at once (the start is one burst).
+      uint64_t window = uint64_t{share} * o.pipeline * 2;
+      sc.udp_buffers = 1024;
+      while (sc.udp_buffers < window && sc.udp_buffers < 32768) sc.udp_buffers *= 2;
+      sc.udp_buffer_size =
+          static_cast<uint32_t>(std::max<uint64_t>(o.size, 8) + core::kDatagramBufferOverhead);
+    }
     auto shard = std::make_unique<core::Shard>(sc);
-    if (share > 0) {
+    if (o.proto == "udp") {
+      // One connected UDP socket per "connection": the server's replies come back to it.
+      for (uint32_t c = 0; c < share; ++c) {
+        int fd = socket(endpoint.address.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&endpoint.address),
+                              endpoint.length) != 0) {
+          throw std::system_error(errno, std::generic_category(),
+                                  "UDP socket to " + endpoint.to_string());
+        }
+        shard->add_datagram_socket(
+            fd, std::make_unique<UdpEchoClient>(o.size, o.pipeline, *counters.back(), run_state));
+      }
+    } else if (share > 0) {
       shard->add_outbound(endpoint,
                           std::make_unique<EchoClientService>(config, *counters.back(), run_state),
                           share);
@@ -223,6 +252,7 @@ int run(const Options& o) {
   uint64_t handshake_failed = sum(&BenchCounters::handshake_failed);
   uint64_t closed = sum(&BenchCounters::closed_by_server);
   uint64_t mismatched = sum(&BenchCounters::mismatched);
+  uint64_t lost = sum(&BenchCounters::lost);
 
   if (connect_only) {
     std::printf("\nconnections   %" PRIu64 " of %u open at the end", open_at_end, o.conns);
@@ -248,10 +278,10 @@ int run(const Options& o) {
               us(latency.quantile(0.5)).c_str(), us(latency.quantile(0.9)).c_str(),
               us(latency.quantile(0.99)).c_str(), us(latency.quantile(0.999)).c_str(),
               us(latency.quantile(0.9999)).c_str(), us(latency.max()).c_str(), latency.count());
-  uint64_t total_errors = connect_failed + handshake_failed + closed + mismatched;
+  uint64_t total_errors = connect_failed + handshake_failed + closed + mismatched + lost;
   std::printf("errors        %" PRIu64 " (connect %" PRIu64 ", handshake %" PRIu64
-              ", closed by server %" PRIu64 ", wrong echo %" PRIu64 ")\n",
-              total_errors, connect_failed, handshake_failed, closed, mismatched);
+              ", closed by server %" PRIu64 ", wrong echo %" PRIu64 ", lost %" PRIu64 ")\n",
+              total_errors, connect_failed, handshake_failed, closed, mismatched, lost);
   if (total_errors != 0) {
     std::string first;
     for (auto& c : counters) {
@@ -274,9 +304,9 @@ int run(const Options& o) {
         << ",\"p99.99\":" << latency.quantile(0.9999) / 1000.0
         << ",\"max\":" << latency.max() / 1000.0 << "},\"errors\":{\"connect\":" << connect_failed
         << ",\"handshake\":" << handshake_failed << ",\"closed_by_server\":" << closed
-        << ",\"wrong_echo\":" << mismatched << "},\"open_at_end\":" << open_at_end
-        << ",\"all_open_after_s\":" << all_open_after << ",\"server_rss_kib_before\":" << rss_before
-        << ",\"server_rss_kib_after\":" << rss_after
+        << ",\"wrong_echo\":" << mismatched << ",\"lost\":" << lost
+        << "},\"open_at_end\":" << open_at_end << ",\"all_open_after_s\":" << all_open_after
+        << ",\"server_rss_kib_before\":" << rss_before << ",\"server_rss_kib_after\":" << rss_after
         << ",\"total_sent\":" << sum(&BenchCounters::sent)
         << ",\"total_received\":" << sum(&BenchCounters::received) << "}\n";
   }

@@ -71,6 +71,18 @@ int open_listening_socket(Endpoint& endpoint, Transport transport, int backlog) 
   if (endpoint.address.ss_family == AF_INET6) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   }
+  if (transport == Transport::kUdp) {
+    // One UDP socket per shard takes every client's datagrams: with the default buffer
+    // (about 200 KB) a burst from many clients overflows it in the kernel before the shard
+    // can read (UdpRcvbufErrors). Ask for 8 MiB: beyond net.core.rmem_max only as root.
+    int bytes = 8 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) != 0) {
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+    }
+  }
   if (bind(fd, reinterpret_cast<const sockaddr*>(&endpoint.address), endpoint.length) < 0) {
     fail("cannot bind");
   }

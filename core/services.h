@@ -40,6 +40,8 @@ class StreamService {
 class DatagramService {
  public:
   virtual ~DatagramService() = default;
+  // The socket is set up on its shard: a client may start sending.
+  virtual void on_ready(DatagramSocket& socket) noexcept { (void)socket; }
   // One datagram from `from`. The service owns `chunk` (the receive buffer holding
   // `payload`) and may keep it, for instance until a reply sent from it has left.
   virtual void on_datagram(DatagramSocket& socket, std::span<const std::byte> payload,

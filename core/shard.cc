@@ -62,23 +62,24 @@ struct Shard::Outbound {
   uint32_t count;
 };
 
-struct Shard::UdpSendSlot {
+struct UdpSendSlot {
   msghdr msg{};
   iovec iov{};
   sockaddr_storage to{};
-  RxChunk keep;
+  RxChunk keep;                 // a reply sent straight from its receive buffer
+  std::vector<std::byte> copy;  // or a copy of what is sent
+  uint32_t index = 0;
 };
 
 ShardStats& DatagramSocket::stats() noexcept {
   return shard_->stats_;
 }
 
-bool DatagramSocket::send_to(const sockaddr* to, socklen_t to_length,
-                             std::span<const std::byte> payload, RxChunk keep) noexcept {
+UdpSendSlot* DatagramSocket::take_slot(const sockaddr* to, socklen_t to_length) noexcept {
   Shard& shard = *shard_;
   if (shard.stopping_ || to_length > sizeof(sockaddr_storage)) {
     ++shard.stats_.udp_dropped;
-    return false;
+    return nullptr;
   }
   uint32_t slot_index;
   if (!shard.free_udp_send_slots_.empty()) {
@@ -86,25 +87,49 @@ bool DatagramSocket::send_to(const sockaddr* to, socklen_t to_length,
     shard.free_udp_send_slots_.pop_back();
   } else if (shard.udp_send_slots_.size() < shard.config_.udp_buffers) {
     slot_index = static_cast<uint32_t>(shard.udp_send_slots_.size());
-    shard.udp_send_slots_.push_back(std::make_unique<Shard::UdpSendSlot>());
+    shard.udp_send_slots_.push_back(std::make_unique<UdpSendSlot>());
+    shard.udp_send_slots_.back()->index = slot_index;
   } else {
     ++shard.stats_.udp_dropped;
-    return false;
+    return nullptr;
   }
-  Shard::UdpSendSlot& slot = *shard.udp_send_slots_[slot_index];
-  std::memcpy(&slot.to, to, to_length);
+  UdpSendSlot& slot = *shard.udp_send_slots_[slot_index];
+  slot.msg = msghdr{};
+  if (to != nullptr) {
+    std::memcpy(&slot.to, to, to_length);
+    slot.msg.msg_name = &slot.to;
+    slot.msg.msg_namelen = to_length;
+  }
+  return &slot;
+}
+
+void DatagramSocket::submit(UdpSendSlot& slot, std::span<const std::byte> payload) noexcept {
+  Shard& shard = *shard_;
   slot.iov.iov_base = const_cast<std::byte*>(payload.data());
   slot.iov.iov_len = payload.size();
-  slot.msg = msghdr{};
-  slot.msg.msg_name = &slot.to;
-  slot.msg.msg_namelen = to_length;
   slot.msg.msg_iov = &slot.iov;
   slot.msg.msg_iovlen = 1;
-  slot.keep = std::move(keep);
   io_uring_sqe* sqe = shard.ring_->sqe();
   io_uring_prep_sendmsg(sqe, fd_, &slot.msg, 0);
-  io_uring_sqe_set_data64(sqe, UserData{Op::kUdpSend, 0, slot_index}.pack());
+  io_uring_sqe_set_data64(sqe, UserData{Op::kUdpSend, 0, slot.index}.pack());
   ++shard.udp_sends_in_flight_;
+}
+
+bool DatagramSocket::send_to(const sockaddr* to, socklen_t to_length,
+                             std::span<const std::byte> payload, RxChunk keep) noexcept {
+  UdpSendSlot* slot = take_slot(to, to_length);
+  if (slot == nullptr) return false;
+  slot->keep = std::move(keep);  // the payload lives in it until the send completes
+  submit(*slot, payload);
+  return true;
+}
+
+bool DatagramSocket::send_copy_to(const sockaddr* to, socklen_t to_length,
+                                  std::span<const std::byte> payload) noexcept {
+  UdpSendSlot* slot = take_slot(to, to_length);
+  if (slot == nullptr) return false;
+  slot->copy.assign(payload.begin(), payload.end());  // the slot keeps its capacity
+  submit(*slot, slot->copy);
   return true;
 }
 
@@ -213,6 +238,7 @@ void Shard::set_up() {
   for (auto& outbound : outbound_) {
     for (uint32_t i = 0; i < outbound->count; ++i) start_connect(*outbound, i);
   }
+  for (auto& socket : datagram_sockets_) socket->service_->on_ready(*socket);
   if (int rc = io_uring_submit(&ring_->raw()); rc < 0) {
     throw std::system_error(-rc, std::generic_category(), "io_uring_submit");
   }

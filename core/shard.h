@@ -47,6 +47,9 @@ struct ShardConfig {
   int max_connections = 1 << 20;
 };
 
+// One in-flight UDP send: its message header, address and the bytes it keeps alive.
+struct UdpSendSlot;
+
 // A UDP socket of one shard, as its DatagramService sees it.
 class DatagramSocket {
  public:
@@ -55,11 +58,17 @@ class DatagramSocket {
   // (and counts a drop) when every send slot is busy: UDP may drop, memory may not grow.
   bool send_to(const sockaddr* to, socklen_t to_length, std::span<const std::byte> payload,
                RxChunk keep) noexcept;
+  // Sends a copy of `payload`; `to` may be null on a connected socket. Same limits.
+  bool send_copy_to(const sockaddr* to, socklen_t to_length,
+                    std::span<const std::byte> payload) noexcept;
+  Shard& shard() noexcept { return *shard_; }
   ShardStats& stats() noexcept;
 
  private:
   friend class Shard;
   explicit DatagramSocket(Shard& shard) noexcept : shard_(&shard) {}
+  UdpSendSlot* take_slot(const sockaddr* to, socklen_t to_length) noexcept;
+  void submit(UdpSendSlot& slot, std::span<const std::byte> payload) noexcept;
   Shard* shard_;
   int fd_ = -1;
   uint32_t index_ = 0;
@@ -147,7 +156,6 @@ class Shard {
   std::vector<uint32_t> free_slots_;
   std::vector<Connection*> dirty_;
   std::vector<Connection*> rearm_;
-  struct UdpSendSlot;
   std::vector<std::unique_ptr<UdpSendSlot>> udp_send_slots_;
   std::vector<uint32_t> free_udp_send_slots_;
   std::vector<std::unique_ptr<SendContext>> send_pool_;

@@ -84,6 +84,27 @@ TEST(Bench, TcpEchoCountsAgreeWithTheServer) {
   expect_counts_agree("tcp");
 }
 
+TEST(Bench, UdpEchoCountsAgreeWithTheServer) {
+  GatewayProcess gateway({"--shards", "2"});
+  ASSERT_TRUE(gateway.started());
+  std::string json = temp_json();
+  ProcessResult r =
+      bench({"echo", "--proto", "udp", "--target",
+             "127.0.0.1:" + std::to_string(gateway.udp_port()), "--conns", "10", "--size", "64",
+             "--pipeline", "2", "--duration", "1", "--warmup", "0.2", "--json", json});
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("lost 0"), std::string::npos) << r.stdout_text;
+  std::string out = read_file(json);
+  uint64_t sent = json_number(out, "total_sent");
+  uint64_t received = json_number(out, "total_received");
+  EXPECT_GT(json_number(out, "messages"), 1000u);
+  EXPECT_LE(sent - received, 10u * 2u);
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  EXPECT_EQ(gateway.total("udp_rx"), sent) << "every datagram sent reached the gateway";
+  EXPECT_GE(gateway.total("udp_tx"), received);
+  unlink(json.c_str());
+}
+
 TEST(Bench, OpenLoopKeepsItsRate) {
   GatewayProcess gateway({"--shards", "1"});
   ASSERT_TRUE(gateway.started());
