@@ -20,9 +20,11 @@ struct ServerFrame {
 
 class WsClient {
  public:
-  // Connects to `port` and, when `request` is non-empty, sends it and reads the response
-  // head. An empty `request` means the standard upgrade request for `path`.
+  // Connects to `port`, sends the standard upgrade request for `path` and reads the
+  // response head.
   explicit WsClient(uint16_t port, const std::string& path = "/echo");
+  // Connects to `port` and, when `raw_request` is not empty, sends it as it is and reads
+  // the response head; with an empty one the test writes the request itself.
   WsClient(uint16_t port, const std::string& raw_request, bool /*raw*/);
   ~WsClient();
   WsClient(const WsClient&) = delete;
