@@ -31,6 +31,21 @@ void Connection::queued() noexcept {
   if (want_recv_ && out_.bytes() > shard_->config_.max_outbuf) shard_->pause_recv(*this);
 }
 
+void Connection::hold_reads() noexcept {
+  if (held_ || state_ != State::kOpen) return;
+  held_ = true;
+  if (want_recv_) shard_->pause_recv(*this);
+}
+
+void Connection::release_reads() noexcept {
+  if (!held_) return;
+  held_ = false;
+  if (state_ == State::kOpen && !want_recv_ && out_.bytes() <= shard_->config_.max_outbuf / 2) {
+    want_recv_ = true;
+    if (!recv_armed_) shard_->list_for_rearm(*this);
+  }
+}
+
 void Connection::fail_protocol() noexcept {
   if (state_ != State::kOpen) return;
   ++shard_->stats_.protocol_errors;

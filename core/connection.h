@@ -35,12 +35,20 @@ class Connection {
   void send_copy(std::span<const std::byte> bytes) noexcept;
   void send_shared(const BlockRef& block, size_t offset, size_t length) noexcept;
 
+  // Stops reading from the peer until release_reads(), whatever the output queue says:
+  // what it sends cannot be handled now (the fanout bus toward a room's owner is full).
+  void hold_reads() noexcept;
+  void release_reads() noexcept;
+  bool reads_held() const noexcept { return held_; }
+
   void close(CloseMode mode) noexcept;
   // The peer broke the protocol: count it and cut the connection off (after flushing what
   // is queued, which may hold the protocol's error message).
   void fail_protocol() noexcept;
 
   bool closing() const noexcept { return state_ != State::kOpen; }
+  // Names this connection and no later user of its slot (see Shard::find_connection).
+  uint64_t id() const noexcept { return uint64_t{generation_} << 32 | index_; }
   size_t queued_bytes() const noexcept { return out_.bytes(); }
   int fd() const noexcept { return fd_; }
   uint64_t last_rx_ms() const noexcept { return last_rx_ms_; }
@@ -80,6 +88,7 @@ class Connection {
   bool rearm_listed_ = false;  // on the shard's re-arm list
   bool shut_down_ = false;     // shutdown(2) done
   bool connect_inflight_ = false;
+  bool held_ = false;  // hold_reads() is in force
 };
 
 }  // namespace rg::core

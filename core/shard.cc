@@ -67,6 +67,7 @@ struct UdpSendSlot {
   iovec iov{};
   sockaddr_storage to{};
   RxChunk keep;                 // a reply sent straight from its receive buffer
+  BlockRef shared;              // or a block sent to many members
   std::vector<std::byte> copy;  // or a copy of what is sent
   uint32_t index = 0;
 };
@@ -124,6 +125,15 @@ bool DatagramSocket::send_to(const sockaddr* to, socklen_t to_length,
   return true;
 }
 
+bool DatagramSocket::send_shared_to(const sockaddr* to, socklen_t to_length, const BlockRef& block,
+                                    size_t offset, size_t length) noexcept {
+  UdpSendSlot* slot = take_slot(to, to_length);
+  if (slot == nullptr) return false;
+  slot->shared = block;
+  submit(*slot, {block->data() + offset, length});
+  return true;
+}
+
 bool DatagramSocket::send_copy_to(const sockaddr* to, socklen_t to_length,
                                   std::span<const std::byte> payload) noexcept {
   UdpSendSlot* slot = take_slot(to, to_length);
@@ -165,6 +175,10 @@ std::future<void> Shard::start() {
 
 void Shard::request_stop() noexcept {
   stop_requested_.store(true, std::memory_order_release);
+  wake();
+}
+
+void Shard::wake() noexcept {
   uint64_t one = 1;
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
@@ -259,6 +273,7 @@ void Shard::loop() noexcept {
     }
     uint64_t wait_ms = timers_->next_wakeup_in_ms(now_ms_).value_or(1000);
     if (stopping_) wait_ms = std::min<uint64_t>(wait_ms, 20);
+    if (hook_ != nullptr) wait_ms = std::min(wait_ms, hook_->prepare_to_sleep());
     // Sleep until the due millisecond itself, measured on the nanosecond clock: counting
     // from the truncated now_ms_ would wake timers up to a whole tick late.
     uint64_t now_ns = monotonic_ns();
@@ -276,6 +291,7 @@ void Shard::loop() noexcept {
       std::abort();  // an impossible state after the start-up probe
     }
     now_ms_ = monotonic_ms();
+    if (hook_ != nullptr) hook_->on_woken();
     unsigned head;
     unsigned seen = 0;
     io_uring_for_each_cqe(&ring, head, cqe) {
@@ -307,6 +323,7 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
     case Op::kUdpSend: {
       UdpSendSlot& slot = *udp_send_slots_[ud.index];
       slot.keep.release();
+      slot.shared = BlockRef();
       free_udp_send_slots_.push_back(ud.index);
       --udp_sends_in_flight_;
       if (cqe.res >= 0) {
@@ -330,6 +347,7 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
 }
 
 void Shard::end_of_tick() noexcept {
+  if (hook_ != nullptr) hook_->on_tick();
   // Coalesced sends: everything a connection queued during this tick leaves in one sendmsg.
   for (Connection* conn : dirty_) flush(*conn);
   dirty_.clear();
@@ -593,7 +611,7 @@ void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
   } else if (conn.state_ == Connection::State::kClosing) {
     shut_down(conn);
   }
-  if (conn.state_ == Connection::State::kOpen && !conn.want_recv_ &&
+  if (conn.state_ == Connection::State::kOpen && !conn.want_recv_ && !conn.held_ &&
       conn.out_.bytes() <= config_.max_outbuf / 2) {
     conn.want_recv_ = true;  // the reader caught up: resume reading
     if (!conn.recv_armed_) list_for_rearm(conn);
@@ -684,11 +702,17 @@ void Shard::maybe_free(Connection& conn) noexcept {
   conn.out_.clear();
   timers_->cancel(conn.idle_timer_);
   conn.state_ = Connection::State::kFree;
+  conn.held_ = false;
   conn.generation_ = (conn.generation_ + 1) & UserData::kGenerationMask;
   free_slots_.push_back(conn.index_);
   --live_connections_;
   ++stats_.closed;
   config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+}
+
+Connection* Shard::find_connection(uint64_t id) noexcept {
+  Connection* conn = connection_for(static_cast<uint32_t>(id), static_cast<uint32_t>(id >> 32));
+  return conn != nullptr && conn->state_ == Connection::State::kOpen ? conn : nullptr;
 }
 
 Connection* Shard::connection_for(uint32_t index, uint32_t generation) noexcept {

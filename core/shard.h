@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/buffer_ring.h"
+#include "core/byte_block.h"
 #include "core/connection.h"
 #include "core/endpoint.h"
 #include "core/services.h"
@@ -61,6 +62,9 @@ class DatagramSocket {
   // Sends a copy of `payload`; `to` may be null on a connected socket. Same limits.
   bool send_copy_to(const sockaddr* to, socklen_t to_length,
                     std::span<const std::byte> payload) noexcept;
+  // Sends `length` bytes at `offset` of a shared block (the same bytes to many members).
+  bool send_shared_to(const sockaddr* to, socklen_t to_length, const BlockRef& block, size_t offset,
+                      size_t length) noexcept;
   Shard& shard() noexcept { return *shard_; }
   ShardStats& stats() noexcept;
 
@@ -75,6 +79,21 @@ class DatagramSocket {
   std::unique_ptr<DatagramService> service_;
   msghdr recv_msg_{};  // describes the layout of multishot recvmsg buffers
   bool armed_ = false;
+};
+
+// Work a shard does besides I/O, once per loop iteration (the fanout bus). Called on the
+// shard's thread only.
+class LoopHook {
+ public:
+  virtual ~LoopHook() = default;
+  // Every iteration, after completions were handled and before queued output is flushed.
+  virtual void on_tick() noexcept = 0;
+  // The shard is about to sleep in the kernel: returns the longest it may sleep, in ms
+  // (0 when work is already waiting, kSleepUnbounded when only I/O and timers matter).
+  virtual uint64_t prepare_to_sleep() noexcept = 0;
+  static constexpr uint64_t kSleepUnbounded = ~uint64_t{0};
+  // The shard woke up (for any reason).
+  virtual void on_woken() noexcept = 0;
 };
 
 class Shard {
@@ -92,6 +111,11 @@ class Shard {
   // address are spread over source addresses 127.0.0.1, .2, ... when one would run out
   // of ephemeral ports.
   void add_outbound(const Endpoint& to, std::unique_ptr<StreamService> service, uint32_t count);
+  // Before start(): `hook` (owned by the caller, outliving the shard's thread) runs every
+  // iteration of the loop.
+  void set_loop_hook(LoopHook* hook) noexcept { hook_ = hook; }
+  // From any thread: interrupts the shard's sleep (another shard handed it work).
+  void wake() noexcept;
 
   // Starts the shard's thread. The future is ready once the shard serves (or holds the
   // exception that stopped its set-up).
@@ -99,6 +123,9 @@ class Shard {
   // From any thread: stop accepting, close connections (flushing for a short while), exit.
   void request_stop() noexcept;
   void join();
+
+  // The open connection with this Connection::id(), or null once it closed.
+  Connection* find_connection(uint64_t id) noexcept;
 
   unsigned index() const noexcept { return config_.index; }
   const ShardConfig& config() const noexcept { return config_; }
@@ -167,6 +194,7 @@ class Shard {
   int wake_fd_ = -1;
   bool stopping_ = false;
   bool aborted_stop_ = false;
+  LoopHook* hook_ = nullptr;
   std::atomic<bool> stop_requested_{false};
   std::thread thread_;
 };

@@ -1,0 +1,65 @@
+#pragma once
+// The gateway protocol's binary form: the payload of a raw TCP frame (after its 4-byte
+// length), of a UDP datagram, or of a binary WebSocket frame on path /. Every frame starts
+//
+//   u8 op | u8 flags | u8 id_length | id (id_length bytes)
+//
+// then the op's fields; integers are little-endian, a room is u8 length + bytes. Layouts
+// are in docs/PROTOCOL.md.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "proto/envelope.h"
+
+namespace rg::proto::bin {
+
+// Client to server.
+inline constexpr uint8_t kJoin = 0x01;   // room [cookie: 16 bytes, UDP only]
+inline constexpr uint8_t kLeave = 0x02;  // room
+inline constexpr uint8_t kPub = 0x03;    // room, data (the rest of the frame)
+inline constexpr uint8_t kHello = 0x04;  // (UDP) padding: at least kMinHelloSize in all
+inline constexpr uint8_t kPing = 0x05;
+// Server to client.
+inline constexpr uint8_t kJoined = 0x81;  // room, u64 seq
+inline constexpr uint8_t kLeft = 0x82;    // room
+inline constexpr uint8_t kMsg = 0x83;     // room, u64 seq, data (the rest of the frame)
+inline constexpr uint8_t kAck = 0x84;     // u64 seq
+inline constexpr uint8_t kError = 0x85;   // u8 code, u16 message length, message
+inline constexpr uint8_t kGap = 0x86;     // room, u64 first missed seq, u64 last missed seq
+inline constexpr uint8_t kCookie = 0x87;  // 16-byte cookie
+inline constexpr uint8_t kPong = 0x88;
+
+// Flags.
+inline constexpr uint8_t kFlagEcho = 0x01;      // pub: deliver to the publisher as well
+inline constexpr uint8_t kFlagJsonData = 0x02;  // pub, msg: the data is a JSON value
+
+// A hello is at least as long as the cookie reply, so that the gateway never answers a
+// forged source address with more bytes than it was sent.
+inline constexpr size_t kMinHelloSize = 32;
+inline constexpr size_t kHeaderSize = 3;
+
+// Parses a client frame. `out` points into `frame`. A pub flagged kFlagJsonData is not
+// checked here (the caller validates the JSON).
+RequestError parse_request(std::span<const std::byte> frame, Request& out) noexcept;
+
+// Sizes and writers of server frames; each writer fills exactly the size bytes.
+size_t msg_size(std::string_view room, size_t data_size) noexcept;
+void write_msg(std::byte* out, std::string_view room, uint64_t seq, std::string_view data,
+               bool data_is_json) noexcept;
+
+// Small replies, written into `out` (at least kMaxReplySize bytes); returns the size.
+inline constexpr size_t kMaxReplySize = kHeaderSize + 255 + 1 + 255 + 8 + 8 + 3 + 255;
+size_t write_joined(std::byte* out, std::string_view room, uint64_t seq,
+                    std::string_view id) noexcept;
+size_t write_left(std::byte* out, std::string_view room, std::string_view id) noexcept;
+size_t write_ack(std::byte* out, std::string_view id, uint64_t seq) noexcept;
+size_t write_error(std::byte* out, ErrorCode code, std::string_view message,
+                   std::string_view id) noexcept;
+size_t write_gap(std::byte* out, std::string_view room, uint64_t from, uint64_t to) noexcept;
+size_t write_cookie(std::byte* out, std::span<const std::byte, kCookieBytes> cookie) noexcept;
+size_t write_pong(std::byte* out, std::string_view id) noexcept;
+
+}  // namespace rg::proto::bin

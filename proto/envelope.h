@@ -1,0 +1,57 @@
+#pragma once
+// The gateway protocol's operations, independent of their two wire forms (JSON text and
+// the binary envelope; see docs/PROTOCOL.md). A parsed Request points into the bytes it was
+// parsed from: it is valid only while they are.
+
+#include <cstdint>
+#include <string_view>
+
+namespace rg::proto {
+
+enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing };
+
+struct Request {
+  RequestOp op = RequestOp::kPing;
+  std::string_view room;
+  // The client's request id, repeated in the reply: for JSON the raw token (a number, or a
+  // string with its quotes), for the binary envelope opaque bytes. Empty: no id.
+  std::string_view id;
+  std::string_view data;  // pub: the JSON value's exact bytes, or the binary payload
+  bool data_is_json = false;
+  bool echo = false;        // pub: the publisher receives its own message too
+  std::string_view cookie;  // join over UDP: the cookie from the server's hello reply
+};
+
+// Error codes, shared by both wire forms (the binary form sends the number).
+enum class ErrorCode : uint8_t {
+  kNone = 0,
+  kBadJson = 1,     // not JSON, or not valid JSON
+  kBadRequest = 2,  // not an object, a field missing or of the wrong type, a bad frame
+  kUnknownOp = 3,
+  kBadRoom = 4,       // not 1-128 bytes of letters, digits and _ . : -
+  kBadId = 5,         // not a number or a string, or longer than kMaxIdBytes
+  kTooLarge = 6,      // the data is larger than --max-payload
+  kTooManyRooms = 7,  // --max-rooms-per-conn reached
+  kNotJoined = 8,     // leave of a room the client is not in
+  kBusy = 9,          // the gateway is shedding load (UDP publishes while back-pressured)
+  kBadCookie = 10,    // a UDP join without a valid cookie
+  kHelloFirst = 11,   // a UDP request from an address that has not joined
+};
+
+struct RequestError {
+  ErrorCode code = ErrorCode::kNone;
+  const char* message = "";  // names the problem; a fixed ASCII text, no quotes
+  explicit operator bool() const noexcept { return code != ErrorCode::kNone; }
+};
+
+// The JSON name of a code ("bad_room").
+const char* error_code_name(ErrorCode code) noexcept;
+
+inline constexpr size_t kMaxRoomBytes = 128;
+inline constexpr size_t kMaxIdBytes = 128;
+inline constexpr size_t kCookieBytes = 16;
+
+// 1 to 128 bytes of ASCII letters, digits and _ . : -
+bool is_valid_room_name(std::string_view room) noexcept;
+
+}  // namespace rg::proto

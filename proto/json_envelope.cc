@@ -1,0 +1,365 @@
+#include "proto/json_envelope.h"
+
+#include <openssl/evp.h>
+
+#include <simdjson.h>
+#include <charconv>
+#include <cstring>
+
+namespace rg::proto {
+
+namespace od = simdjson::ondemand;
+
+static_assert(kJsonPadding >= simdjson::SIMDJSON_PADDING);
+
+namespace {
+
+constexpr int kMaxDataDepth = 64;
+
+bool is_json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::string_view trim_right(std::string_view token) {
+  while (!token.empty() && is_json_space(token.back())) token.remove_suffix(1);
+  return token;
+}
+
+// Walks the whole value so that every byte of it is checked: On-Demand only validates
+// what is read, and `data` is forwarded to other clients as it is.
+simdjson::error_code validate(od::value value, int depth) {
+  if (depth > kMaxDataDepth) return simdjson::DEPTH_ERROR;
+  od::json_type type;
+  if (auto error = value.type().get(type)) return error;
+  switch (type) {
+    case od::json_type::array: {
+      od::array array;
+      if (auto error = value.get_array().get(array)) return error;
+      for (auto element : array) {
+        od::value item;
+        if (auto error = element.get(item)) return error;
+        if (auto error = validate(item, depth + 1)) return error;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::object: {
+      od::object object;
+      if (auto error = value.get_object().get(object)) return error;
+      for (auto field : object) {
+        std::string_view key;
+        if (auto error = field.unescaped_key().get(key)) return error;
+        if (auto error = validate(field.value(), depth + 1)) return error;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::number: {
+      od::number number;
+      return value.get_number().get(number);
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return value.get_string().get(text);
+    }
+    case od::json_type::boolean: {
+      bool flag;
+      return value.get_bool().get(flag);
+    }
+    case od::json_type::null: {
+      bool null;
+      if (auto error = value.is_null().get(null)) return error;
+      return null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
+  }
+  return simdjson::TAPE_ERROR;
+}
+
+RequestError fail(ErrorCode code, const char* message) {
+  return RequestError{code, message};
+}
+
+}  // namespace
+
+struct JsonRequestParser::Impl {
+  od::parser parser;
+  od::parser inner;  // walks a container value found by `parser`, whose document stays live
+  const char* buffer_end = nullptr;  // the last readable byte of the request's padding
+};
+
+// The exact bytes of `value` (without surrounding whitespace), after checking all of them.
+namespace {
+
+simdjson::error_code raw_value(JsonRequestParser::Impl& impl, od::value& value,
+                               std::string_view& raw) noexcept {
+  od::json_type type;
+  if (auto error = value.type().get(type)) return error;
+  if (type == od::json_type::array || type == od::json_type::object) {
+    // raw_json() skips over the container by its structure; every byte inside is then
+    // checked by a second walk over just those bytes (they lie in the padded request).
+    if (type == od::json_type::array) {
+      od::array array;
+      if (auto error = value.get_array().get(array)) return error;
+      if (auto error = array.raw_json().get(raw)) return error;
+    } else {
+      od::object object;
+      if (auto error = value.get_object().get(object)) return error;
+      if (auto error = object.raw_json().get(raw)) return error;
+    }
+    raw = trim_right(raw);
+    od::document inner;
+    size_t capacity = static_cast<size_t>(impl.buffer_end - raw.data());
+    if (auto error = impl.inner.iterate(raw.data(), raw.size(), capacity).get(inner)) {
+      return error;
+    }
+    od::value root;
+    if (auto error = inner.get_value().get(root)) return error;
+    return validate(root, 1);
+  }
+  raw = trim_right(value.raw_json_token());
+  return validate(value, 0);
+}
+
+}  // namespace
+
+JsonRequestParser::JsonRequestParser() : impl_(std::make_unique<Impl>()) {}
+JsonRequestParser::~JsonRequestParser() = default;
+
+RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexcept {
+  out = Request{};
+  impl_->buffer_end = text.data() + text.size() + kJsonPadding;
+  od::document doc;
+  if (impl_->parser.iterate(text.data(), text.size(), text.size() + kJsonPadding).get(doc)) {
+    return fail(ErrorCode::kBadJson, "not valid JSON");
+  }
+  od::object object;
+  if (auto error = doc.get_object().get(object)) {
+    return error == simdjson::INCORRECT_TYPE ? fail(ErrorCode::kBadRequest, "not a JSON object")
+                                             : fail(ErrorCode::kBadJson, "not valid JSON");
+  }
+
+  std::string_view op;
+  bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
+  RequestError late;  // a field error found before the id was read: reported with the id
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
+    od::value value;
+    if (field.value().get(value)) return fail(ErrorCode::kBadJson, "not valid JSON");
+    if (key == "op") {
+      if (have_op) return fail(ErrorCode::kBadRequest, "\"op\" appears twice");
+      have_op = true;
+      if (value.get_string().get(op)) {
+        if (!late) late = fail(ErrorCode::kBadRequest, "\"op\" must be a string");
+        op = {};
+      }
+    } else if (key == "room") {
+      if (have_room) return fail(ErrorCode::kBadRequest, "\"room\" appears twice");
+      have_room = true;
+      if (value.get_string().get(out.room) && !late) {
+        late = fail(ErrorCode::kBadRoom, "\"room\" must be a string");
+      }
+    } else if (key == "id") {
+      if (have_id) return fail(ErrorCode::kBadRequest, "\"id\" appears twice");
+      have_id = true;
+      od::json_type type;
+      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      std::string_view token = trim_right(value.raw_json_token());
+      bool ok = false;
+      if (type == od::json_type::number) {
+        od::number number;
+        ok = !value.get_number().get(number);
+      } else if (type == od::json_type::string) {
+        std::string_view unused;
+        ok = !value.get_string().get(unused);
+      } else {
+        if (!late) late = fail(ErrorCode::kBadId, "\"id\" must be a number or a string");
+        // Skip the value: containers are consumed by validation.
+        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
+        continue;
+      }
+      if (!ok) return fail(ErrorCode::kBadJson, "not valid JSON");
+      if (token.size() > kMaxIdBytes) {
+        if (!late) late = fail(ErrorCode::kBadId, "\"id\" is longer than 128 bytes");
+      } else {
+        out.id = token;
+      }
+    } else if (key == "data") {
+      if (have_data) return fail(ErrorCode::kBadRequest, "\"data\" appears twice");
+      have_data = true;
+      std::string_view raw;
+      if (auto error = raw_value(*impl_, value, raw)) {
+        return fail(ErrorCode::kBadJson, error == simdjson::DEPTH_ERROR
+                                             ? "\"data\" is nested more than 64 levels deep"
+                                             : "not valid JSON");
+      }
+      out.data = raw;
+      out.data_is_json = true;
+    } else if (key == "echo") {
+      if (have_echo) return fail(ErrorCode::kBadRequest, "\"echo\" appears twice");
+      have_echo = true;
+      if (value.get_bool().get(out.echo) && !late) {
+        late = fail(ErrorCode::kBadRequest, "\"echo\" must be true or false");
+      }
+    } else {
+      // Unknown fields are ignored (newer clients may send more), but must be valid JSON.
+      if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
+    }
+  }
+  // Anything after the object (simdjson 3.0 has no at_end()): a location means more tokens.
+  const char* trailing;
+  if (!doc.current_location().get(trailing)) return fail(ErrorCode::kBadJson, "not valid JSON");
+  if (late) return late;
+  if (!have_op) return fail(ErrorCode::kBadRequest, "missing \"op\"");
+  if (op == "join") {
+    out.op = RequestOp::kJoin;
+  } else if (op == "leave") {
+    out.op = RequestOp::kLeave;
+  } else if (op == "pub") {
+    out.op = RequestOp::kPub;
+  } else if (op == "ping") {
+    out.op = RequestOp::kPing;
+    return {};
+  } else {
+    return fail(ErrorCode::kUnknownOp, "unknown \"op\" (join, leave, pub, ping)");
+  }
+  if (!have_room) return fail(ErrorCode::kBadRequest, "missing \"room\"");
+  if (!is_valid_room_name(out.room)) {
+    return fail(ErrorCode::kBadRoom, "room names are 1-128 letters, digits, _ . : -");
+  }
+  if (out.op == RequestOp::kPub && !have_data)
+    return fail(ErrorCode::kBadRequest, "missing \"data\"");
+  return {};
+}
+
+namespace {
+
+void append_number(std::string& out, uint64_t value) {
+  char digits[24];
+  auto result = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, result.ptr);
+}
+
+void append_room(std::string& out, std::string_view room) {
+  out += "\"room\":\"";
+  out += room;  // room names need no escaping
+  out += '"';
+}
+
+void append_id(std::string& out, std::string_view id) {
+  if (id.empty()) return;
+  out += ",\"id\":";
+  out += id;
+}
+
+}  // namespace
+
+void append_json_joined(std::string& out, std::string_view room, uint64_t seq,
+                        std::string_view id) {
+  out += "{\"op\":\"joined\",";
+  append_room(out, room);
+  out += ",\"seq\":";
+  append_number(out, seq);
+  append_id(out, id);
+  out += '}';
+}
+
+void append_json_left(std::string& out, std::string_view room, std::string_view id) {
+  out += "{\"op\":\"left\",";
+  append_room(out, room);
+  append_id(out, id);
+  out += '}';
+}
+
+void append_json_ack(std::string& out, std::string_view id, uint64_t seq) {
+  out += "{\"op\":\"ack\"";
+  append_id(out, id);
+  out += ",\"seq\":";
+  append_number(out, seq);
+  out += '}';
+}
+
+void append_json_error(std::string& out, ErrorCode code, std::string_view message,
+                       std::string_view id) {
+  out += "{\"op\":\"error\",\"code\":\"";
+  out += error_code_name(code);
+  out += "\",\"message\":\"";
+  for (char c : message) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+  append_id(out, id);
+  out += '}';
+}
+
+void append_json_gap(std::string& out, std::string_view room, uint64_t from, uint64_t to) {
+  out += "{\"op\":\"gap\",";
+  append_room(out, room);
+  out += ",\"from\":";
+  append_number(out, from);
+  out += ",\"to\":";
+  append_number(out, to);
+  out += '}';
+}
+
+void append_json_pong(std::string& out, std::string_view id) {
+  out += "{\"op\":\"pong\"";
+  append_id(out, id);
+  out += '}';
+}
+
+namespace {
+
+constexpr std::string_view kMsgHead = "{\"op\":\"msg\",\"room\":\"";
+constexpr std::string_view kMsgSeq = "\",\"seq\":";
+constexpr std::string_view kMsgData = ",\"data\":";
+constexpr std::string_view kMsgBinData = ",\"bin\":true,\"data\":\"";
+
+size_t decimal_digits(uint64_t value) {
+  size_t n = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++n;
+  }
+  return n;
+}
+
+size_t base64_size(size_t n) {
+  return (n + 2) / 3 * 4;
+}
+
+}  // namespace
+
+size_t json_msg_size(std::string_view room, uint64_t seq, size_t data_size,
+                     bool data_is_json) noexcept {
+  size_t size = kMsgHead.size() + room.size() + kMsgSeq.size() + decimal_digits(seq);
+  if (data_is_json) return size + kMsgData.size() + data_size + 1;
+  return size + kMsgBinData.size() + base64_size(data_size) + 2;
+}
+
+void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_view data,
+                    bool data_is_json) noexcept {
+  auto put = [&out](std::string_view s) {
+    std::memcpy(out, s.data(), s.size());
+    out += s.size();
+  };
+  put(kMsgHead);
+  put(room);
+  put(kMsgSeq);
+  out = std::to_chars(out, out + 24, seq).ptr;
+  if (data_is_json) {
+    put(kMsgData);
+    put(data);
+  } else {
+    put(kMsgBinData);
+    if (!data.empty()) {
+      int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out),
+                              reinterpret_cast<const unsigned char*>(data.data()),
+                              static_cast<int>(data.size()));
+      out += n;
+    }
+    *out++ = '"';
+  }
+  *out = '}';
+}
+
+}  // namespace rg::proto

@@ -1,0 +1,56 @@
+#pragma once
+// The gateway protocol's JSON form (WebSocket text frames on path /): requests parsed with
+// simdjson On-Demand in place, replies and messages written without a JSON library (their
+// only variable parts are room names, which need no escaping, numbers, and values that are
+// already JSON).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proto/envelope.h"
+
+namespace rg::proto {
+
+// Readable bytes that must follow a request's text (simdjson reads ahead with SIMD).
+inline constexpr size_t kJsonPadding = 64;
+
+class JsonRequestParser {
+ public:
+  JsonRequestParser();
+  ~JsonRequestParser();
+  JsonRequestParser(const JsonRequestParser&) = delete;
+  JsonRequestParser& operator=(const JsonRequestParser&) = delete;
+
+  // Parses one request. `text` must be followed by kJsonPadding readable bytes. On success
+  // `out` points into `text` (and, for unescaped strings, into the parser: valid until the
+  // next parse). On failure the returned error names the problem and `out.id` holds the
+  // request's id when it could be read, so that the error reply can repeat it.
+  RequestError parse(std::string_view text, Request& out) noexcept;
+
+  struct Impl;  // the simdjson parsers (their namespace is an alias: it cannot be declared)
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Server messages. `id` is a raw JSON token (empty: the field is left out).
+void append_json_joined(std::string& out, std::string_view room, uint64_t seq, std::string_view id);
+void append_json_left(std::string& out, std::string_view room, std::string_view id);
+void append_json_ack(std::string& out, std::string_view id, uint64_t seq);
+void append_json_error(std::string& out, ErrorCode code, std::string_view message,
+                       std::string_view id);
+void append_json_gap(std::string& out, std::string_view room, uint64_t from, uint64_t to);
+void append_json_pong(std::string& out, std::string_view id);
+
+// A room message: {"op":"msg","room":R,"seq":N,"data":D}. JSON data is spliced as is;
+// binary data becomes a base64 string and the message says "bin":true.
+size_t json_msg_size(std::string_view room, uint64_t seq, size_t data_size,
+                     bool data_is_json) noexcept;
+// Writes exactly json_msg_size(...) bytes at `out`.
+void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_view data,
+                    bool data_is_json) noexcept;
+
+}  // namespace rg::proto

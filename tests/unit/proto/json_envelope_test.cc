@@ -1,0 +1,177 @@
+#include "proto/json_envelope.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace rg::proto {
+namespace {
+
+// Holds a request with the padding simdjson reads ahead into.
+struct Padded {
+  explicit Padded(std::string text) : size(text.size()) {
+    storage = std::move(text);
+    storage.append(kJsonPadding, ' ');
+  }
+  std::string_view view() const { return std::string_view(storage).substr(0, size); }
+  std::string storage;
+  size_t size;
+};
+
+struct Parsed {
+  RequestError error;
+  Request request;
+};
+
+Parsed parse(JsonRequestParser& parser, const Padded& text) {
+  Parsed out;
+  out.error = parser.parse(text.view(), out.request);
+  return out;
+}
+
+TEST(JsonEnvelope, ParsesJoinLeavePubPing) {
+  JsonRequestParser parser;
+  Padded join(R"({"op":"join","room":"lobby","id":7})");
+  Parsed p = parse(parser, join);
+  ASSERT_FALSE(p.error) << p.error.message;
+  EXPECT_EQ(p.request.op, RequestOp::kJoin);
+  EXPECT_EQ(p.request.room, "lobby");
+  EXPECT_EQ(p.request.id, "7");
+
+  Padded leave(R"( { "room" : "a.b:c-d_9" , "op" : "leave", "id": "x\"y" } )");
+  p = parse(parser, leave);
+  ASSERT_FALSE(p.error) << p.error.message;
+  EXPECT_EQ(p.request.op, RequestOp::kLeave);
+  EXPECT_EQ(p.request.room, "a.b:c-d_9");
+  EXPECT_EQ(p.request.id, R"("x\"y")");
+
+  Padded ping(R"({"op":"ping"})");
+  p = parse(parser, ping);
+  ASSERT_FALSE(p.error);
+  EXPECT_EQ(p.request.op, RequestOp::kPing);
+}
+
+TEST(JsonEnvelope, PubDataIsThePublishersExactBytes) {
+  JsonRequestParser parser;
+  const char* values[] = {
+      R"({"x": [1, 2.5e3, "s\u00e9", null, true, {"y": {}}], "z" : "w"})",
+      R"("just a string")",
+      "12345678901234567890",
+      "-0.5",
+      "null",
+      "false",
+      "[]",
+      R"([ [ [ ] ] ])",
+  };
+  for (const char* value : values) {
+    for (const char* tail : {"", " ", "  \n"}) {
+      Padded pub(std::string(R"({"op":"pub","room":"r","data":)") + value + tail +
+                 R"(,"echo":true})");
+      Parsed p = parse(parser, pub);
+      ASSERT_FALSE(p.error) << value << ": " << p.error.message;
+      EXPECT_EQ(p.request.data, value);
+      EXPECT_TRUE(p.request.data_is_json);
+      EXPECT_TRUE(p.request.echo);
+    }
+    Padded last(std::string(R"({"op":"pub","room":"r","data":)") + value + "}");
+    Parsed p = parse(parser, last);
+    ASSERT_FALSE(p.error) << value;
+    EXPECT_EQ(p.request.data, value);
+  }
+}
+
+TEST(JsonEnvelope, EveryMalformedRequestNamesItsError) {
+  JsonRequestParser parser;
+  struct Case {
+    const char* text;
+    ErrorCode code;
+  } cases[] = {
+      {"", ErrorCode::kBadJson},
+      {"{", ErrorCode::kBadJson},
+      {"{\"op\":\"join\",\"room\":\"r\"", ErrorCode::kBadJson},
+      {"{\"op\":\"join\",\"room\":\"r\"} trailing", ErrorCode::kBadJson},
+      {"[1,2]", ErrorCode::kBadRequest},
+      {"\"join\"", ErrorCode::kBadRequest},
+      {"{}", ErrorCode::kBadRequest},
+      {R"({"room":"r"})", ErrorCode::kBadRequest},
+      {R"({"op":5,"room":"r"})", ErrorCode::kBadRequest},
+      {R"({"op":"dance","room":"r"})", ErrorCode::kUnknownOp},
+      {R"({"op":"join"})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":""})", ErrorCode::kBadRoom},
+      {R"({"op":"join","room":"a b"})", ErrorCode::kBadRoom},
+      {R"({"op":"join","room":"caf\u00e9"})", ErrorCode::kBadRoom},
+      {R"({"op":"join","room":7})", ErrorCode::kBadRoom},
+      {R"({"op":"join","room":"r","id":[1]})", ErrorCode::kBadId},
+      {R"({"op":"join","room":"r","id":null})", ErrorCode::kBadId},
+      {R"({"op":"pub","room":"r"})", ErrorCode::kBadRequest},
+      {R"({"op":"pub","room":"r","data":[1,}})", ErrorCode::kBadJson},
+      {R"({"op":"pub","room":"r","data":tru})", ErrorCode::kBadJson},
+      {R"({"op":"pub","room":"r","data":{"a" 1}})", ErrorCode::kBadJson},
+      {R"({"op":"pub","room":"r","data":"\x"})", ErrorCode::kBadJson},
+      {R"({"op":"pub","room":"r","data":1,"echo":"yes"})", ErrorCode::kBadRequest},
+      {R"({"op":"join","op":"leave","room":"r"})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","extra":[1,2,}})", ErrorCode::kBadJson},
+  };
+  for (const Case& c : cases) {
+    Parsed p = parse(parser, Padded(c.text));
+    EXPECT_EQ(p.error.code, c.code) << c.text << " gave " << error_code_name(p.error.code);
+    EXPECT_STRNE(p.error.message, "") << c.text;
+  }
+  std::string room(129, 'a');
+  Parsed p = parse(parser, Padded(R"({"op":"join","room":")" + room + "\"}"));
+  EXPECT_EQ(p.error.code, ErrorCode::kBadRoom);
+  std::string deep = std::string(70, '[') + std::string(70, ']');
+  p = parse(parser, Padded(R"({"op":"pub","room":"r","data":)" + deep + "}"));
+  EXPECT_EQ(p.error.code, ErrorCode::kBadJson);
+}
+
+TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
+  JsonRequestParser parser;
+  Padded text(R"({"id":"q1","op":"dance"})");
+  Parsed p = parse(parser, text);
+  EXPECT_EQ(p.error.code, ErrorCode::kUnknownOp);
+  EXPECT_EQ(p.request.id, "\"q1\"");
+  std::string out;
+  append_json_error(out, p.error.code, p.error.message, p.request.id);
+  EXPECT_EQ(
+      out,
+      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, ping)","id":"q1"})J");
+}
+
+TEST(JsonEnvelope, WritesMessagesOfTheExactAnnouncedSize) {
+  for (bool json : {true, false}) {
+    for (std::string data : {std::string("{\"a\":1}"), std::string(""), std::string("ab"),
+                             std::string("\x00\xff\x10", 3)}) {
+      if (json && data.empty()) continue;
+      size_t size = json_msg_size("room", 1234567, data.size(), json);
+      std::string out(size + 8, '#');
+      write_json_msg(out.data(), "room", 1234567, data, json);
+      EXPECT_EQ(out.substr(size), "########");
+      EXPECT_EQ(out[size - 1], '}');
+      if (json) {
+        EXPECT_EQ(out.substr(0, size),
+                  R"({"op":"msg","room":"room","seq":1234567,"data":)" + data + "}");
+      }
+    }
+  }
+  std::string out(json_msg_size("r", 1, 3, false), '#');
+  write_json_msg(out.data(), "r", 1, std::string_view("\x00\xff\x10", 3), false);
+  EXPECT_EQ(out, R"({"op":"msg","room":"r","seq":1,"bin":true,"data":"AP8Q"})");
+}
+
+TEST(JsonEnvelope, RepliesAreTheDocumentedJson) {
+  std::string out;
+  append_json_joined(out, "r", 5, "1");
+  append_json_left(out, "r", "");
+  append_json_ack(out, "\"a\"", 9);
+  append_json_gap(out, "r", 3, 7);
+  append_json_pong(out, "2");
+  EXPECT_EQ(out, R"({"op":"joined","room":"r","seq":5,"id":1})"
+                 R"({"op":"left","room":"r"})"
+                 R"({"op":"ack","id":"a","seq":9})"
+                 R"({"op":"gap","room":"r","from":3,"to":7})"
+                 R"({"op":"pong","id":2})");
+}
+
+}  // namespace
+}  // namespace rg::proto
