@@ -6,27 +6,50 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
+#include "core/bus.h"
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
 #include "core/host.h"
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
+#include "gateway/room_hub.h"
 #include "gateway/tcp_echo.h"
+#include "gateway/tcp_gateway.h"
+#include "gateway/udp_cookie.h"
 #include "gateway/udp_echo.h"
+#include "gateway/udp_gateway.h"
 #include "gateway/version.h"
 #include "gateway/ws_service.h"
 #include "proto/ws_unmask.h"
 
 namespace rg::gateway {
 
-namespace {}  // namespace
+namespace {
+
+HubConfig hub_config(const Options& options) {
+  HubConfig config;
+  config.owner.history = options.history;
+  config.owner.history_bytes = options.history_bytes;
+  config.max_rooms_per_member = options.max_rooms_per_conn;
+  config.max_payload = options.max_payload;
+  config.max_outbuf = options.max_outbuf;
+  config.max_datagram = options.max_datagram;
+  config.slow_consumer =
+      options.slow_consumer == "drop" ? SlowConsumer::kDrop : SlowConsumer::kClose;
+  return config;
+}
+
+}  // namespace
 
 int run_gateway(const Options& options) {
   core::UringSupport uring = core::probe_io_uring();
@@ -58,6 +81,28 @@ int run_gateway(const Options& options) {
   ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
   ws_config.handshake_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
 
+  std::optional<core::Endpoint> tcp_echo, udp_echo;
+  if (options.tcp_echo_port >= 0) {
+    tcp_echo = core::Endpoint::resolve(options.bind, static_cast<uint16_t>(options.tcp_echo_port));
+  }
+  if (options.udp_echo_port >= 0) {
+    udp_echo = core::Endpoint::resolve(options.bind, static_cast<uint16_t>(options.udp_echo_port));
+  }
+
+  // Declared before the shards, so destroyed after them: sessions leave their rooms as the
+  // shards tear down.
+  core::Bus bus(shard_count);
+  HubConfig rooms = hub_config(options);
+  // Every room's owner divides the idle-room budget with the other shards.
+  rooms.owner.max_idle_rooms = std::max<uint64_t>(1, options.max_idle_rooms / shard_count);
+  std::vector<std::unique_ptr<RoomHub>> hubs;
+  for (unsigned i = 0; i < shard_count; ++i)
+    hubs.push_back(std::make_unique<RoomHub>(bus, i, rooms));
+  const CookieKey cookie_key = CookieKey::random();
+  UdpGatewayConfig udp_config;
+  udp_config.idle_timeout_ms = static_cast<uint32_t>(options.udp_idle_timeout_s * 1000);
+  udp_config.max_peers = std::max<uint64_t>(1, options.max_connections / shard_count);
+
   std::atomic<int> open_connections{0};
   std::vector<std::unique_ptr<core::Shard>> shards;
   for (unsigned i = 0; i < shard_count; ++i) {
@@ -74,13 +119,27 @@ int run_gateway(const Options& options) {
     config.open_connections = &open_connections;
     config.max_connections = static_cast<int>(options.max_connections);
     auto shard = std::make_unique<core::Shard>(config);
+    RoomHub& hub = *hubs[i];
+    WsConfig shard_ws = ws_config;
+    shard_ws.hub = &hub;
     // The first shard's bind picks the port when it is 0; the others join it.
-    shard->add_stream_listener(core::open_listening_socket(tcp, core::Transport::kTcp),
-                               std::make_unique<TcpEchoService>(options.max_frame));
+    shard->add_stream_listener(
+        core::open_listening_socket(tcp, core::Transport::kTcp),
+        std::make_unique<TcpGatewayService>(hub, static_cast<uint32_t>(options.max_frame)));
     shard->add_stream_listener(core::open_listening_socket(ws, core::Transport::kTcp),
-                               std::make_unique<WsService>(ws_config));
+                               std::make_unique<WsService>(shard_ws));
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
-                               std::make_unique<UdpEchoService>());
+                               std::make_unique<UdpGatewayService>(hub, cookie_key, udp_config));
+    if (tcp_echo) {
+      shard->add_stream_listener(core::open_listening_socket(*tcp_echo, core::Transport::kTcp),
+                                 std::make_unique<TcpEchoService>(options.max_frame));
+    }
+    if (udp_echo) {
+      shard->add_datagram_socket(core::open_listening_socket(*udp_echo, core::Transport::kUdp),
+                                 std::make_unique<UdpEchoService>());
+    }
+    shard->set_loop_hook(&hub);
+    bus.attach(i, shard.get());
     shards.push_back(std::move(shard));
   }
 
@@ -100,8 +159,11 @@ int run_gateway(const Options& options) {
                uring.setup_flags_text.c_str(), allocator_name());
   std::fprintf(stderr, "ringgate: WebSocket unmasking with %s\n",
                proto::unmask_name(proto::unmask_best()));
-  std::printf("ringgate listening tcp=%s udp=%s ws=%s\n", tcp.to_string().c_str(),
-              udp.to_string().c_str(), ws.to_string().c_str());
+  std::string line = "ringgate listening tcp=" + tcp.to_string() + " udp=" + udp.to_string() +
+                     " ws=" + ws.to_string();
+  if (tcp_echo) line += " tcp-echo=" + tcp_echo->to_string();
+  if (udp_echo) line += " udp-echo=" + udp_echo->to_string();
+  std::printf("%s\n", line.c_str());
   std::fflush(stdout);
 
   int signal_number = 0;
@@ -111,8 +173,9 @@ int run_gateway(const Options& options) {
   for (auto& shard : shards) shard->request_stop();
   for (auto& shard : shards) shard->join();
   for (auto& shard : shards) {
-    std::fprintf(stderr, "ringgate shard=%u %s\n", shard->index(),
-                 shard->stats().to_string().c_str());
+    std::fprintf(stderr, "ringgate shard=%u %s %s\n", shard->index(),
+                 shard->stats().to_string().c_str(),
+                 hubs[shard->index()]->stats().to_string().c_str());
   }
   return 0;
 }

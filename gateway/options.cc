@@ -16,17 +16,27 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   Options o;
   CLI::App app{
       "ringgate: a message gateway for real-time games and trading front ends.\n"
-      "Clients speak raw TCP (4-byte little-endian length + payload frames), UDP datagrams\n"
-      "or WebSocket. Byte sizes accept suffixes: 64KiB, 1MiB, ...",
+      "Clients join rooms and publish over WebSocket (JSON or binary frames on path /), raw\n"
+      "TCP (4-byte little-endian length + binary envelope) or UDP (one envelope per\n"
+      "datagram); see docs/PROTOCOL.md. Byte sizes accept suffixes: 64KiB, 1MiB, ...",
       "ringgate"};
   app.set_version_flag("--version", std::string("ringgate ") + kVersion);
   app.get_formatter()->column_width(34);
 
   app.add_option("--bind", o.bind, "Address to listen on (IPv4, IPv6 or a host name)")
       ->capture_default_str();
-  app.add_option("--tcp-port", o.tcp_port, "Raw TCP port (0: the kernel picks)")
+  app.add_option("--tcp-port", o.tcp_port, "Raw TCP gateway port (0: the kernel picks)")
       ->capture_default_str();
-  app.add_option("--udp-port", o.udp_port, "UDP port (0: the kernel picks)")->capture_default_str();
+  app.add_option("--udp-port", o.udp_port, "UDP gateway port (0: the kernel picks)")
+      ->capture_default_str();
+  app.add_option("--tcp-echo-port", o.tcp_echo_port,
+                 "Raw TCP echo port for load tests (-1: off, 0: the kernel picks)")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  app.add_option("--udp-echo-port", o.udp_echo_port,
+                 "UDP echo port for load tests (-1: off, 0: the kernel picks)")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
   app.add_option("--ws-port", o.ws_port, "WebSocket port (0: the kernel picks)")
       ->capture_default_str();
   app.add_option("--admin-port", o.admin_port, "Admin/metrics HTTP port (0: the kernel picks)")
@@ -74,6 +84,34 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   app.add_option("--rx-buffer-size", o.rx_buffer_size, "Size of one receive buffer")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--history", o.history, "Messages kept per room (for replay after a reconnect)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--history-bytes", o.history_bytes, "Bytes of history kept per room at most")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 32))
+      ->capture_default_str();
+  app.add_option("--max-rooms-per-conn", o.max_rooms_per_conn,
+                 "Rooms one connection (or UDP member) may be in")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 16))
+      ->capture_default_str();
+  app.add_option("--max-payload", o.max_payload, "Largest published data")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--slow-consumer", o.slow_consumer,
+                 "A member whose output queue is full: close (WebSocket 1008) or drop "
+                 "(skip messages, then tell it the gap)")
+      ->check(CLI::IsMember({"close", "drop"}))
+      ->capture_default_str();
+  app.add_option("--max-idle-rooms", o.max_idle_rooms,
+                 "Rooms without members (with their history) remembered, oldest forgotten first")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 26))
+      ->capture_default_str();
+  app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
+                 "Seconds after which a silent UDP member leaves its rooms")
+      ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
 
   ParsedOptions parsed;

@@ -24,6 +24,17 @@ struct Options {
   double idle_timeout_s = 60;
   uint32_t rx_buffers = 512;
   uint64_t rx_buffer_size = 16 << 10;
+  // Rooms.
+  uint64_t history = 64;             // messages kept per room
+  uint64_t history_bytes = 1 << 20;  // bytes of them kept per room
+  uint64_t max_rooms_per_conn = 64;
+  uint64_t max_payload = 64 << 10;      // largest published data
+  std::string slow_consumer = "close";  // close | drop
+  uint64_t max_idle_rooms = 100000;     // rooms without members remembered
+  double udp_idle_timeout_s = 30;       // a silent UDP member expires
+  // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
+  int tcp_echo_port = -1;
+  int udp_echo_port = -1;
 };
 
 struct ParsedOptions {

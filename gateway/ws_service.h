@@ -1,7 +1,8 @@
 #pragma once
 // The WebSocket listener's service: the HTTP/1.1 upgrade, then RFC 6455 frames. Paths:
+//   /      the gateway protocol: JSON in text frames, the binary envelope in binary ones
 //   /echo  every text or binary message goes back to its sender unchanged
-// Every other path is answered 404 (the gateway protocol on / arrives with rooms).
+// Every other path is answered 404.
 
 #include <cstdint>
 #include <memory>
@@ -11,7 +12,10 @@
 
 namespace rg::gateway {
 
+class RoomHub;
+
 struct WsConfig {
+  RoomHub* hub = nullptr;  // the shard's rooms (null: no gateway protocol on /)
   size_t max_message = 16 << 20;
   uint32_t handshake_timeout_ms = 10000;
   uint32_t ping_interval_ms = 30000;  // 0: never ping

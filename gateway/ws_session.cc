@@ -5,6 +5,9 @@
 
 #include "core/connection.h"
 #include "core/shard.h"
+#include "gateway/room_hub.h"
+#include "proto/binary_envelope.h"
+#include "proto/json_envelope.h"
 #include "proto/ws_handshake.h"
 
 namespace rg::gateway {
@@ -19,6 +22,10 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config) noexcept
     : conn_(conn), config_(config), parser_(*this, config.max_message), timer_(&on_timer, this) {
   // A client that never completes its request must not hold the slot for long.
   conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + config_.handshake_timeout_ms);
+}
+
+WsSession::~WsSession() {
+  if (member_) config_.hub->detach(*member_);
 }
 
 void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept {
@@ -55,8 +62,10 @@ void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
     case proto::HttpParse::kComplete:
       break;
   }
-  if (proto::target_path(request.target) != "/echo") {
-    return reject(404, "no WebSocket endpoint at this path (try /echo)");
+  std::string_view path = proto::target_path(request.target);
+  bool gateway = path == "/" && config_.hub != nullptr;
+  if (!gateway && path != "/echo") {
+    return reject(404, "no WebSocket endpoint at this path (try / or /echo)");
   }
   proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
   if (verdict.status != 101) return reject(verdict.status, verdict.why);
@@ -64,6 +73,11 @@ void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
   std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
   conn_.send_copy(std::as_bytes(std::span(response)));
   stage_ = Stage::kOpen;
+  if (gateway) {
+    member_ = std::make_unique<StreamMember>(conn_, StreamMember::Framing::kWebSocket,
+                                             &WsSession::cut_off_slow, this);
+    config_.hub->attach(*member_);
+  }
   core::Shard& shard = conn_.shard();
   if (config_.ping_interval_ms != 0) {
     shard.timers().schedule(timer_, shard.now_ms() + config_.ping_interval_ms);
@@ -76,7 +90,17 @@ void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
           ? std::span<std::byte>(reinterpret_cast<std::byte*>(request_.data()), request_.size())
           : bytes;
   rest = rest.subspan(request.head_size);
-  if (!rest.empty()) parser_.feed(rest);
+  if (!rest.empty()) {
+    // A JSON request is parsed where it lies and simdjson reads up to 64 bytes past it:
+    // the gathered copy gets that padding too (receive buffers have it already).
+    if (gathered) {
+      size_t size = rest.size();
+      request_.append(proto::kJsonPadding, ' ');
+      rest = std::span<std::byte>(reinterpret_cast<std::byte*>(request_.data()) + request.head_size,
+                                  size);
+    }
+    parser_.feed(rest);
+  }
   if (gathered) std::string().swap(request_);
 }
 
@@ -93,6 +117,7 @@ void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
                            const core::BlockRef* block) noexcept {
   core::ShardStats& stats = conn_.stats();
   ++stats.messages_in;
+  if (member_) return on_gateway_message(op, payload);
   // /echo: the reply's header is written in front of the payload, where the client's own
   // header (or the assembly block's headroom) was, so the payload itself is not moved.
   size_t header_size = proto::server_header_size(payload.size());
@@ -105,6 +130,35 @@ void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
                       header_size + payload.size());
   }
   ++stats.messages_out;
+}
+
+void WsSession::on_gateway_message(WsOpcode op, std::span<std::byte> payload) noexcept {
+  RoomHub& hub = *config_.hub;
+  proto::Request request;
+  if (op == WsOpcode::kText) {
+    // Text was checked as UTF-8 on arrival; its bytes are followed by readable padding.
+    std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
+    if (proto::RequestError error = hub.json_parser().parse(text, request)) {
+      return hub.reply_error(*member_, WireForm::kWsJson, error, request.id);
+    }
+    return hub.handle(*member_, WireForm::kWsJson, request);
+  }
+  if (proto::RequestError error = proto::bin::parse_request(payload, request)) {
+    return hub.reply_error(*member_, WireForm::kWsBinary, error, request.id);
+  }
+  hub.handle(*member_, WireForm::kWsBinary, request);
+}
+
+void WsSession::cut_off_slow(void* self) noexcept {
+  auto& session = *static_cast<WsSession*>(self);
+  if (session.stage_ != Stage::kOpen) return;
+  session.send_close(proto::ws_close::kPolicyViolation, "slow consumer");
+  session.stage_ = Stage::kClosed;
+  // Out of every room now: nothing more is queued behind the close frame.
+  session.config_.hub->detach(*session.member_);
+  session.member_.reset();
+  session.parser_.stop();
+  session.conn_.close(core::Connection::CloseMode::kGraceful);
 }
 
 void WsSession::on_ping(std::span<const std::byte> payload) noexcept {

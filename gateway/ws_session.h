@@ -2,6 +2,7 @@
 // One WebSocket connection: first its HTTP upgrade request, then its frames.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 #include "core/byte_block.h"
 #include "core/services.h"
 #include "core/timer_wheel.h"
+#include "gateway/stream_member.h"
 #include "gateway/ws_service.h"
 #include "proto/ws_frame.h"
 #include "proto/ws_parser.h"
@@ -18,6 +20,7 @@ namespace rg::gateway {
 class WsSession final : public core::StreamSession {
  public:
   WsSession(core::Connection& conn, const WsConfig& config) noexcept;
+  ~WsSession() override;
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
   void on_idle(core::Connection& conn) noexcept override;
@@ -38,6 +41,8 @@ class WsSession final : public core::StreamSession {
   void send_control(proto::WsOpcode op, std::span<const std::byte> payload) noexcept;
   void send_close(uint16_t code, std::string_view reason) noexcept;
   static void on_timer(void* self) noexcept;
+  static void cut_off_slow(void* self) noexcept;
+  void on_gateway_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
 
   core::Connection& conn_;
   const WsConfig& config_;
@@ -45,6 +50,8 @@ class WsSession final : public core::StreamSession {
   std::string request_;  // a request head that arrived in pieces, until it is complete
   proto::WsParser<WsSession> parser_;
   core::Timer timer_;  // the handshake deadline, then the ping interval
+  // On path / only: the connection as a room member (echo connections do without it).
+  std::unique_ptr<StreamMember> member_;
 };
 
 }  // namespace rg::gateway

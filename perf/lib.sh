@@ -28,7 +28,7 @@ build() {
 
 start_gateway() {
   GATEWAY_LOG=$(mktemp)
-  taskset -c "$SERVER_CPU" "$BUILD/gateway/ringgate" --shards 1 --tcp-port 0 --udp-port 0 \
+  taskset -c "$SERVER_CPU" "$BUILD/gateway/ringgate" --shards 1 --tcp-port 0 --udp-port 0 --tcp-echo-port 0 \
     --ws-port 0 --admin-port 0 --idle-timeout 0 --ping-interval 0 >"$GATEWAY_LOG" 2>&1 &
   RG_PID=$!
   for _ in $(seq 100); do
@@ -36,7 +36,7 @@ start_gateway() {
     sleep 0.05
   done
   RG_WS=$(grep -o 'ws=[^ ]*' "$GATEWAY_LOG" | cut -d= -f2)
-  RG_TCP=$(grep -o 'tcp=[^ ]*' "$GATEWAY_LOG" | cut -d= -f2)
+  RG_TCP=$(grep -o 'tcp-echo=[^ ]*' "$GATEWAY_LOG" | cut -d= -f2)
   [ -n "$RG_WS" ] || { cat "$GATEWAY_LOG" >&2; echo "perf: the gateway did not start" >&2; exit 1; }
 }
 

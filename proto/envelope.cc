@@ -28,6 +28,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "bad_cookie";
     case ErrorCode::kHelloFirst:
       return "hello_first";
+    case ErrorCode::kSlowConsumer:
+      return "slow_consumer";
   }
   return "unknown";
 }

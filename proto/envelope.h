@@ -28,14 +28,15 @@ enum class ErrorCode : uint8_t {
   kBadJson = 1,     // not JSON, or not valid JSON
   kBadRequest = 2,  // not an object, a field missing or of the wrong type, a bad frame
   kUnknownOp = 3,
-  kBadRoom = 4,       // not 1-128 bytes of letters, digits and _ . : -
-  kBadId = 5,         // not a number or a string, or longer than kMaxIdBytes
-  kTooLarge = 6,      // the data is larger than --max-payload
-  kTooManyRooms = 7,  // --max-rooms-per-conn reached
-  kNotJoined = 8,     // leave of a room the client is not in
-  kBusy = 9,          // the gateway is shedding load (UDP publishes while back-pressured)
-  kBadCookie = 10,    // a UDP join without a valid cookie
-  kHelloFirst = 11,   // a UDP request from an address that has not joined
+  kBadRoom = 4,        // not 1-128 bytes of letters, digits and _ . : -
+  kBadId = 5,          // not a number or a string, or longer than kMaxIdBytes
+  kTooLarge = 6,       // the data is larger than --max-payload
+  kTooManyRooms = 7,   // --max-rooms-per-conn reached
+  kNotJoined = 8,      // leave of a room the client is not in
+  kBusy = 9,           // the gateway is shedding load (UDP publishes while back-pressured)
+  kBadCookie = 10,     // a UDP join without a valid cookie
+  kHelloFirst = 11,    // a UDP request from an address that has not joined
+  kSlowConsumer = 12,  // the connection could not keep up and is being closed
 };
 
 struct RequestError {

@@ -83,6 +83,7 @@ struct JsonRequestParser::Impl {
   od::parser parser;
   od::parser inner;  // walks a container value found by `parser`, whose document stays live
   const char* buffer_end = nullptr;  // the last readable byte of the request's padding
+  std::string scratch;               // is_valid_value()'s padded copy
 };
 
 // The exact bytes of `value` (without surrounding whitespace), after checking all of them.
@@ -228,6 +229,43 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   if (out.op == RequestOp::kPub && !have_data)
     return fail(ErrorCode::kBadRequest, "missing \"data\"");
   return {};
+}
+
+bool JsonRequestParser::is_valid_value(std::string_view text) noexcept {
+  std::string& scratch = impl_->scratch;
+  scratch.assign(text);
+  scratch.append(kJsonPadding, ' ');
+  impl_->buffer_end = scratch.data() + scratch.size();
+  od::document doc;
+  if (impl_->parser.iterate(scratch.data(), text.size(), scratch.size()).get(doc)) return false;
+  od::json_type type;
+  if (doc.type().get(type)) return false;
+  switch (type) {  // a scalar document is not a value in On-Demand: read it directly
+    case od::json_type::number: {
+      od::number number;
+      return doc.get_number().get(number) == simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+      std::string_view unused;
+      return doc.get_string().get(unused) == simdjson::SUCCESS;
+    }
+    case od::json_type::boolean: {
+      bool unused;
+      return doc.get_bool().get(unused) == simdjson::SUCCESS;
+    }
+    case od::json_type::null: {
+      bool null = false;
+      return doc.is_null().get(null) == simdjson::SUCCESS && null;
+    }
+    default:
+      break;
+  }
+  od::value root;
+  if (doc.get_value().get(root)) return false;
+  std::string_view raw;
+  if (raw_value(*impl_, root, raw)) return false;
+  const char* trailing;
+  return doc.current_location().get(trailing) != simdjson::SUCCESS;
 }
 
 namespace {

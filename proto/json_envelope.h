@@ -29,6 +29,9 @@ class JsonRequestParser {
   // next parse). On failure the returned error names the problem and `out.id` holds the
   // request's id when it could be read, so that the error reply can repeat it.
   RequestError parse(std::string_view text, Request& out) noexcept;
+  // Whether `text` is exactly one JSON value (with optional whitespace). `text` needs no
+  // padding: it is copied (binary clients rarely publish JSON).
+  bool is_valid_value(std::string_view text) noexcept;
 
   struct Impl;  // the simdjson parsers (their namespace is an alias: it cannot be declared)
 

@@ -7,7 +7,8 @@
 //       caller's receive buffer and at least server_header_size(payload.size()) writable
 //       bytes precede it (the client's own frame header was there): a reply header can be
 //       written in front of it. Otherwise the payload was assembled in *block, preceded
-//       by kMaxServerHeader bytes of headroom.
+//       by kMaxServerHeader bytes of headroom and followed by kAssemblyTailroom readable
+//       bytes (simdjson's padding).
 //   void on_ping(std::span<const std::byte> payload);
 //   void on_pong(std::span<const std::byte> payload);
 //   void on_close(uint16_t code, std::span<const std::byte> reason);  // kNoStatus: no code
@@ -72,6 +73,10 @@ class WsParser {
   static constexpr size_t kMaxClientHeader = 14;
   static constexpr size_t kFirstReserve = 256 * 1024;
 
+ public:
+  static constexpr size_t kAssemblyTailroom = 64;
+
+ private:
   bool fail(uint16_t code, const char* why) noexcept {
     state_ = State::kDone;
     assembly_ = core::BlockRef();
@@ -259,12 +264,13 @@ class WsParser {
   void append(const std::byte* p, size_t n) noexcept {
     size_t used = assembly_ ? assembly_->size() : kMaxServerHeader;
     size_t need = used + n;
-    if (!assembly_ || assembly_->capacity() < need) {
+    if (!assembly_ || assembly_->capacity() - kAssemblyTailroom < need) {
       size_t announced = used + (frame_length_ - frame_done_);
-      size_t capacity = std::max(
-          {need, std::min(announced, kFirstReserve), assembly_ ? 2 * assembly_->capacity() : 0});
+      size_t capacity = std::max({need, std::min(announced, kFirstReserve),
+                                  assembly_ ? 2 * (assembly_->capacity() - kAssemblyTailroom) : 0});
       capacity = std::max(need, std::min(capacity, max_message_ + kMaxServerHeader));
-      core::BlockRef bigger = core::BlockRef::adopt(core::ByteBlock::create(capacity));
+      core::BlockRef bigger =
+          core::BlockRef::adopt(core::ByteBlock::create(capacity + kAssemblyTailroom));
       if (assembly_) {
         std::memcpy(bigger->data(), assembly_->data(), assembly_->size());
         bigger->grow(assembly_->size());

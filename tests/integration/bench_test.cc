@@ -53,7 +53,7 @@ void expect_counts_agree(const char* proto) {
   std::string json = temp_json();
   std::string where = std::string(proto) == "ws"
                           ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo"
-                          : "127.0.0.1:" + std::to_string(gateway.tcp_port());
+                          : "127.0.0.1:" + std::to_string(gateway.tcp_echo_port());
   ProcessResult r =
       bench({"echo", "--proto", proto, std::string(proto) == "ws" ? "--url" : "--target", where,
              "--conns", "20", "--size", "32", "--pipeline", "4", "--duration", "1", "--warmup",
@@ -90,7 +90,7 @@ TEST(Bench, UdpEchoCountsAgreeWithTheServer) {
   std::string json = temp_json();
   ProcessResult r =
       bench({"echo", "--proto", "udp", "--target",
-             "127.0.0.1:" + std::to_string(gateway.udp_port()), "--conns", "10", "--size", "64",
+             "127.0.0.1:" + std::to_string(gateway.udp_echo_port()), "--conns", "10", "--size", "64",
              "--pipeline", "2", "--duration", "1", "--warmup", "0.2", "--json", json});
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("lost 0"), std::string::npos) << r.stdout_text;

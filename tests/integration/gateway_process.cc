@@ -101,9 +101,19 @@ ProcessResult run_command(const std::vector<std::string>& argv, std::chrono::mil
 }
 
 GatewayProcess::GatewayProcess(std::vector<std::string> args) {
-  std::vector<std::string> argv = {
-      ringgate_binary(), "--tcp-port", "0", "--udp-port", "0", "--ws-port", "0",
-      "--admin-port",    "0"};
+  std::vector<std::string> argv = {ringgate_binary(),
+                                   "--tcp-port",
+                                   "0",
+                                   "--udp-port",
+                                   "0",
+                                   "--ws-port",
+                                   "0",
+                                   "--admin-port",
+                                   "0",
+                                   "--tcp-echo-port",
+                                   "0",
+                                   "--udp-echo-port",
+                                   "0"};
   if (std::find(args.begin(), args.end(), "--bind") == args.end()) {
     argv.insert(argv.end(), {"--bind", "127.0.0.1"});
   }
@@ -115,7 +125,8 @@ GatewayProcess::GatewayProcess(std::vector<std::string> args) {
   }
   out_reader_ = std::thread([this] { drain(out_fd_, stdout_); });
   err_reader_ = std::thread([this] { drain(err_fd_, stderr_); });
-  static const std::regex line(R"(ringgate listening tcp=(\S+):(\d+) udp=\S+:(\d+) ws=\S+:(\d+))");
+  static const std::regex line(
+      R"(ringgate listening tcp=(\S+):(\d+) udp=\S+:(\d+) ws=\S+:(\d+) tcp-echo=\S+:(\d+) udp-echo=\S+:(\d+))");
   auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     {
@@ -126,6 +137,8 @@ GatewayProcess::GatewayProcess(std::vector<std::string> args) {
         tcp_port_ = static_cast<uint16_t>(std::stoi(m[2]));
         udp_port_ = static_cast<uint16_t>(std::stoi(m[3]));
         ws_port_ = static_cast<uint16_t>(std::stoi(m[4]));
+        tcp_echo_port_ = static_cast<uint16_t>(std::stoi(m[5]));
+        udp_echo_port_ = static_cast<uint16_t>(std::stoi(m[6]));
         return;
       }
     }

@@ -30,7 +30,8 @@ ProcessResult run_command(const std::vector<std::string>& argv, std::chrono::mil
 
 class GatewayProcess {
  public:
-  // Starts `ringgate --bind 127.0.0.1 --tcp-port 0 --udp-port 0 ...args` and waits for its
+  // Starts `ringgate --bind 127.0.0.1 --tcp-port 0 --udp-port 0 ...args` (all ports 0, the
+  // echo listeners on) and waits for its
   // start-up line. Fails the test (ADD_FAILURE) and leaves ports 0 if it does not come.
   explicit GatewayProcess(std::vector<std::string> args = {});
   ~GatewayProcess();
@@ -41,6 +42,8 @@ class GatewayProcess {
   uint16_t tcp_port() const { return tcp_port_; }
   uint16_t udp_port() const { return udp_port_; }
   uint16_t ws_port() const { return ws_port_; }
+  uint16_t tcp_echo_port() const { return tcp_echo_port_; }
+  uint16_t udp_echo_port() const { return udp_echo_port_; }
   const std::string& host() const { return host_; }
   pid_t pid() const { return pid_; }
 
@@ -64,6 +67,8 @@ class GatewayProcess {
   uint16_t tcp_port_ = 0;
   uint16_t udp_port_ = 0;
   uint16_t ws_port_ = 0;
+  uint16_t tcp_echo_port_ = 0;
+  uint16_t udp_echo_port_ = 0;
   std::mutex mutex_;
   std::string stdout_;
   std::string stderr_;

@@ -31,7 +31,7 @@ TEST(Lifecycle, SigtermClosesConnectionsAndExitsZeroPromptly) {
   ASSERT_TRUE(gateway.started());
   std::vector<std::unique_ptr<FrameClient>> clients;
   for (int i = 0; i < 10; ++i) {
-    clients.push_back(std::make_unique<FrameClient>(gateway.tcp_port()));
+    clients.push_back(std::make_unique<FrameClient>(gateway.tcp_echo_port()));
     ASSERT_TRUE(clients.back()->send_frame("hi"));
     ASSERT_EQ(clients.back()->read_frame(), "hi");
   }
@@ -45,7 +45,7 @@ TEST(Lifecycle, SigtermClosesConnectionsAndExitsZeroPromptly) {
 TEST(Lifecycle, SigintStopsEvenWithAPeerThatNeverReads) {
   GatewayProcess gateway({"--shards", "1", "--max-outbuf", "64KiB"});
   ASSERT_TRUE(gateway.started());
-  FrameClient stuck(gateway.tcp_port());
+  FrameClient stuck(gateway.tcp_echo_port());
   int small = 4096;
   setsockopt(stuck.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
   std::string frame = frame_bytes(std::string(60000, 'z'));

@@ -27,7 +27,7 @@ TEST(TcpEcho, ManyConcurrentConnectionsOverMoreShardsThanCpus) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kConnections; ++c) {
     clients.emplace_back([&, c] {
-      FrameClient client(gateway.tcp_port());
+      FrameClient client(gateway.tcp_echo_port());
       if (!client.connected()) {
         ++failures;
         return;
@@ -73,7 +73,7 @@ TEST(TcpEcho, ManyConcurrentConnectionsOverMoreShardsThanCpus) {
 TEST(TcpEcho, ZeroLengthMaximumSizeAndByteByByteFrames) {
   GatewayProcess gateway({"--max-frame", "1MiB", "--shards", "1"});
   ASSERT_TRUE(gateway.started());
-  FrameClient client(gateway.tcp_port());
+  FrameClient client(gateway.tcp_echo_port());
   ASSERT_TRUE(client.connected());
   ASSERT_TRUE(client.send_frame(""));
   EXPECT_EQ(client.read_frame(), std::string());
@@ -92,8 +92,8 @@ TEST(TcpEcho, ZeroLengthMaximumSizeAndByteByByteFrames) {
 TEST(TcpEcho, OversizeFrameClosesOnlyItsOwnConnection) {
   GatewayProcess gateway({"--max-frame", "1000", "--shards", "2"});
   ASSERT_TRUE(gateway.started());
-  FrameClient good(gateway.tcp_port());
-  FrameClient bad(gateway.tcp_port());
+  FrameClient good(gateway.tcp_echo_port());
+  FrameClient bad(gateway.tcp_echo_port());
   ASSERT_TRUE(good.send_frame("before"));
   EXPECT_EQ(good.read_frame(), "before");
   // An echo queued before the bad frame is still delivered, then the connection closes.
@@ -110,9 +110,9 @@ TEST(TcpEcho, OversizeFrameClosesOnlyItsOwnConnection) {
 TEST(TcpEcho, ClientsVanishingMidFrameDoNotDisturbOthers) {
   GatewayProcess gateway({"--shards", "2"});
   ASSERT_TRUE(gateway.started());
-  FrameClient steady(gateway.tcp_port());
+  FrameClient steady(gateway.tcp_echo_port());
   for (int i = 0; i < 20; ++i) {
-    FrameClient leaver(gateway.tcp_port());
+    FrameClient leaver(gateway.tcp_echo_port());
     std::string partial = frame_bytes(std::string(5000, 'p')).substr(0, 1 + i * 200);
     ASSERT_TRUE(leaver.send_all(partial.data(), partial.size()));
     if (i % 2 == 0) {
@@ -133,8 +133,8 @@ TEST(TcpEcho, ClientsVanishingMidFrameDoNotDisturbOthers) {
 TEST(TcpEcho, IdleConnectionsAreClosedActiveOnesAreNot) {
   GatewayProcess gateway({"--idle-timeout", "0.4", "--shards", "1"});
   ASSERT_TRUE(gateway.started());
-  FrameClient idle(gateway.tcp_port());
-  FrameClient active(gateway.tcp_port());
+  FrameClient idle(gateway.tcp_echo_port());
+  FrameClient active(gateway.tcp_echo_port());
   auto start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - start < 1200ms) {
     ASSERT_TRUE(active.send_frame("tick"));
@@ -149,7 +149,7 @@ TEST(TcpEcho, IdleConnectionsAreClosedActiveOnesAreNot) {
 TEST(TcpEcho, ReaderThatFallsBehindIsPausedAndLosesNothing) {
   GatewayProcess gateway({"--max-outbuf", "64KiB", "--shards", "1"});
   ASSERT_TRUE(gateway.started());
-  FrameClient client(gateway.tcp_port());
+  FrameClient client(gateway.tcp_echo_port());
   // Increase the client's buffers so little is held in flight by the kernel alone.
   constexpr int kFrames = 2000;
   constexpr size_t kSize = 16 * 1024;  // 32 MiB in all, far more than --max-outbuf
@@ -181,16 +181,16 @@ TEST(TcpEcho, ReaderThatFallsBehindIsPausedAndLosesNothing) {
 TEST(TcpEcho, ConnectionsOverTheLimitAreClosedAtOnce) {
   GatewayProcess gateway({"--max-connections", "2", "--shards", "2"});
   ASSERT_TRUE(gateway.started());
-  FrameClient a(gateway.tcp_port()), b(gateway.tcp_port());
+  FrameClient a(gateway.tcp_echo_port()), b(gateway.tcp_echo_port());
   ASSERT_TRUE(a.send_frame("a"));
   ASSERT_TRUE(b.send_frame("b"));
   EXPECT_EQ(a.read_frame(), "a");
   EXPECT_EQ(b.read_frame(), "b");
-  FrameClient c(gateway.tcp_port());
+  FrameClient c(gateway.tcp_echo_port());
   EXPECT_TRUE(c.closed_by_peer());
   a.close();
   std::this_thread::sleep_for(200ms);
-  FrameClient d(gateway.tcp_port());  // a slot is free again
+  FrameClient d(gateway.tcp_echo_port());  // a slot is free again
   ASSERT_TRUE(d.send_frame("d"));
   EXPECT_EQ(d.read_frame(), "d");
   ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
@@ -209,7 +209,7 @@ TEST(TcpEcho, ListensOnIpv6Loopback) {
   GatewayProcess probe_v6({"--bind", "::1"});
   ASSERT_TRUE(probe_v6.started());
   EXPECT_EQ(probe_v6.host(), "[::1]");
-  FrameClient client(probe_v6.tcp_port(), "::1");
+  FrameClient client(probe_v6.tcp_echo_port(), "::1");
   ASSERT_TRUE(client.connected());
   ASSERT_TRUE(client.send_frame("six"));
   EXPECT_EQ(client.read_frame(), "six");

@@ -48,7 +48,7 @@ class UdpClient {
 TEST(UdpEcho, EveryDatagramComesBackUnchanged) {
   GatewayProcess gateway({"--shards", "2"});
   ASSERT_TRUE(gateway.started());
-  UdpClient client(gateway.udp_port());
+  UdpClient client(gateway.udp_echo_port());
   // Loopback does not lose datagrams at this pace; one at a time keeps it so.
   for (int i = 0; i < 200; ++i) {
     std::string payload = random_payload(static_cast<size_t>(i * 10), static_cast<uint32_t>(i));
@@ -66,7 +66,7 @@ TEST(UdpEcho, ABurstIsEchoedFromManyClients) {
   GatewayProcess gateway({"--shards", "2"});
   ASSERT_TRUE(gateway.started());
   std::vector<std::unique_ptr<UdpClient>> clients;
-  for (int c = 0; c < 8; ++c) clients.push_back(std::make_unique<UdpClient>(gateway.udp_port()));
+  for (int c = 0; c < 8; ++c) clients.push_back(std::make_unique<UdpClient>(gateway.udp_echo_port()));
   for (int i = 0; i < 32; ++i) {
     for (int c = 0; c < 8; ++c) ASSERT_TRUE(clients[c]->send(std::to_string(c * 1000 + i)));
   }
@@ -85,7 +85,7 @@ TEST(UdpEcho, ABurstIsEchoedFromManyClients) {
 TEST(UdpEcho, DatagramLargerThanTheLimitIsDroppedAndCounted) {
   GatewayProcess gateway({"--max-datagram", "1000", "--shards", "1"});
   ASSERT_TRUE(gateway.started());
-  UdpClient client(gateway.udp_port());
+  UdpClient client(gateway.udp_echo_port());
   ASSERT_TRUE(client.send(std::string(1001, 'x')));
   EXPECT_FALSE(client.receive(300).has_value()) << "never echo half a datagram";
   ASSERT_TRUE(client.send(std::string(1000, 'y')));

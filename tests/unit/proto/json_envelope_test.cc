@@ -125,6 +125,16 @@ TEST(JsonEnvelope, EveryMalformedRequestNamesItsError) {
   EXPECT_EQ(p.error.code, ErrorCode::kBadJson);
 }
 
+TEST(JsonEnvelope, ValidatesAValueFromABinaryClient) {
+  JsonRequestParser parser;
+  for (const char* ok : {"1", " {\"a\":[1,{}]} ", "\"s\"", "null", "[true,false]"}) {
+    EXPECT_TRUE(parser.is_valid_value(ok)) << ok;
+  }
+  for (const char* bad : {"", "{", "[1,]", "1 2", "tru", "\"\\x\"", "{\"a\" 1}", "[1] x"}) {
+    EXPECT_FALSE(parser.is_valid_value(bad)) << bad;
+  }
+}
+
 TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
   JsonRequestParser parser;
   Padded text(R"({"id":"q1","op":"dance"})");

@@ -1,0 +1,55 @@
+#pragma once
+// A member of rooms: one WebSocket or TCP connection, or one UDP peer. The room hub sees
+// members only through this interface, so the same delivery loop serves every protocol.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/byte_block.h"
+#include "gateway/room_message.h"
+
+namespace rg::gateway {
+
+struct LocalRoom;
+
+// One room a member is in.
+struct Membership {
+  LocalRoom* room = nullptr;
+  uint32_t slot = 0;  // this member's index in room->members
+  WireForm form = WireForm::kWsJson;
+  // --slow-consumer=drop: sequence numbers skipped because the member could not keep up,
+  // told to it before the next message it does receive. 0: none.
+  uint64_t gap_from = 0;
+  uint64_t gap_to = 0;
+};
+
+class Member {
+ public:
+  virtual ~Member() = default;
+
+  // Bytes waiting to be sent to the member (UDP members: 0).
+  virtual size_t queued_bytes() const noexcept = 0;
+  // Sends `length` bytes at `offset` of `block`: a message already framed for this
+  // member's form. Returns false when the bytes could not be sent (UDP: no send slot).
+  virtual bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept = 0;
+  // Sends one reply, framing `body` (a JSON text or a binary envelope) for `form`.
+  virtual void send_reply(WireForm form, std::span<const std::byte> body) noexcept = 0;
+  // --slow-consumer=close: say why (WebSocket 1008 "slow consumer") and cut it off.
+  virtual void cut_off_slow() noexcept = 0;
+  // The connection stops being read until release_reads() (the bus is backed up).
+  virtual void hold_reads() noexcept {}
+  virtual void release_reads() noexcept {}
+
+  uint64_t member_id() const noexcept { return id_; }
+  std::vector<Membership>& memberships() noexcept { return memberships_; }
+
+ private:
+  friend class RoomHub;
+  uint64_t id_ = 0;  // set by RoomHub::attach, unique within the shard
+  bool held_ = false;
+  std::vector<Membership> memberships_;
+};
+
+}  // namespace rg::gateway

@@ -1,0 +1,156 @@
+#pragma once
+// One shard's rooms: its members and the rooms they are in, the rooms it owns, and its end
+// of the fanout bus. Sessions hand it requests; it answers them, publishes through the
+// rooms' owners and delivers what the owners send back. Runs on its shard's thread only
+// (as the shard's LoopHook).
+//
+// Where a room's order is decided is behind RoomOwnership: today a shard of this process
+// (a hash of the name), later possibly another gateway of a cluster.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/bus.h"
+#include "core/shard.h"
+#include "gateway/member.h"
+#include "gateway/room_message.h"
+#include "gateway/room_owner.h"
+#include "proto/envelope.h"
+#include "proto/json_envelope.h"
+
+namespace rg::gateway {
+
+enum class SlowConsumer : uint8_t {
+  kClose,  // a member that cannot keep up is cut off (WebSocket 1008 "slow consumer")
+  kDrop,   // its messages are skipped, then it is told which sequence numbers it missed
+};
+
+struct HubConfig {
+  OwnerLimits owner;
+  size_t max_rooms_per_member = 64;
+  size_t max_payload = 64 * 1024;
+  size_t max_outbuf = 4 << 20;
+  size_t max_datagram = 2048;
+  SlowConsumer slow_consumer = SlowConsumer::kClose;
+};
+
+struct RoomStats {
+  uint64_t published = 0;  // publishes accepted on this shard
+  uint64_t delivered = 0;  // messages queued to members
+  uint64_t acks = 0;
+  uint64_t slow_closed = 0;   // members cut off for not keeping up
+  uint64_t slow_skipped = 0;  // messages skipped for members that could not keep up
+  uint64_t gaps_told = 0;
+  uint64_t udp_oversize = 0;     // messages not sent to UDP members: larger than a datagram
+  uint64_t udp_undelivered = 0;  // no UDP send slot free
+  uint64_t held = 0;             // times a publisher's reads were held by bus back-pressure
+  uint64_t seq_jumps = 0;        // a delivery skipped a sequence number (must stay 0)
+  std::string to_string() const;
+};
+
+// Decides a room's order: assigns sequence numbers, keeps history, forwards messages to
+// the shards with members, answers joins.
+class RoomOwnership {
+ public:
+  virtual ~RoomOwnership() = default;
+  virtual void publish(RoomMessage* message) noexcept = 0;                // takes the reference
+  virtual void join(std::string_view room, uint64_t hash) noexcept = 0;   // first member here
+  virtual void leave(std::string_view room, uint64_t hash) noexcept = 0;  // last one left
+};
+
+struct LocalRoom {
+  struct Entry {
+    Member* member;
+    uint32_t membership;  // index in member->memberships()
+  };
+  struct PendingReply {  // a join answered once the owner has told the room's last seq
+    uint64_t member;
+    WireForm form;
+    std::string id;
+  };
+  std::string name;
+  uint64_t hash = 0;
+  bool active = false;  // the owner has answered this shard's join
+  bool retire_listed = false;
+  uint64_t last_seq = 0;
+  std::vector<Entry> members;
+  std::vector<PendingReply> pending;
+};
+
+class RoomHub final : public core::LoopHook {
+ public:
+  RoomHub(core::Bus& bus, unsigned shard, const HubConfig& config);
+  ~RoomHub() override;
+  RoomHub(const RoomHub&) = delete;
+  RoomHub& operator=(const RoomHub&) = delete;
+
+  void attach(Member& member) noexcept;
+  // Leaves every room (without replies); the member may be destroyed afterwards.
+  void detach(Member& member) noexcept;
+
+  // One request from `member`, in wire form `form`: answered (or refused with an error)
+  // in that form.
+  void handle(Member& member, WireForm form, const proto::Request& request) noexcept;
+  void reply_error(Member& member, WireForm form, proto::RequestError error,
+                   std::string_view id) noexcept;
+  // The bus toward some owner is backed up: publishers are held until it drains.
+  bool congested() const noexcept;
+
+  proto::JsonRequestParser& json_parser() noexcept { return json_; }
+  const HubConfig& config() const noexcept { return config_; }
+  const RoomStats& stats() const noexcept { return stats_; }
+  unsigned shard() const noexcept { return port_.self(); }
+  const LocalRoom* find_room(std::string_view name) const noexcept;
+  const OwnedRooms& owned() const noexcept { return owned_; }
+
+  // core::LoopHook
+  void on_tick() noexcept override;
+  uint64_t prepare_to_sleep() noexcept override;
+  void on_woken() noexcept override;
+
+ private:
+  class ShardOwnership;
+
+  void join(Member& member, WireForm form, const proto::Request& request) noexcept;
+  void leave(Member& member, WireForm form, const proto::Request& request) noexcept;
+  void publish(Member& member, WireForm form, const proto::Request& request) noexcept;
+  void remove_membership(Member& member, size_t index) noexcept;
+  void from_owner(RoomMessage* message) noexcept;
+  void to_owner(unsigned from, RoomMessage* message) noexcept;
+  void deliver(LocalRoom& room, const RoomMessage& message) noexcept;
+  void acknowledge(const RoomMessage& message) noexcept;
+  void hold(Member& member) noexcept;
+  static void owner_send(void* self, unsigned shard, RoomMessage* message);
+
+  void reply_joined(Member& m, WireForm form, std::string_view room, uint64_t seq,
+                    std::string_view id) noexcept;
+  void reply_left(Member& m, WireForm form, std::string_view room, std::string_view id) noexcept;
+  void reply_ack(Member& m, WireForm form, std::string_view id, uint64_t seq) noexcept;
+  void reply_gap(Member& m, WireForm form, std::string_view room, uint64_t from,
+                 uint64_t to) noexcept;
+  void reply_pong(Member& m, WireForm form, std::string_view id) noexcept;
+
+  HubConfig config_;
+  core::BusPort port_;
+  OwnedRooms owned_;
+  std::unique_ptr<RoomOwnership> ownership_;
+  std::unordered_map<std::string, std::unique_ptr<LocalRoom>, StringHash, std::equal_to<>> rooms_;
+  std::unordered_map<uint64_t, Member*> members_;
+  std::vector<Member*> held_;
+  std::deque<RoomMessage*> inbox_;  // from the owner table of this very shard
+  std::vector<LocalRoom*> retire_;  // rooms that may have lost their last member
+  proto::JsonRequestParser json_;
+  std::string reply_;  // scratch for JSON replies
+  RoomStats stats_;
+  uint64_t next_member_id_ = 1;
+  bool more_ = false;       // a ring was left non-empty by the drain budget
+  bool throttled_ = false;  // requests not drained: our deliveries are backed up
+};
+
+}  // namespace rg::gateway

@@ -1,0 +1,93 @@
+#include "gateway/room_owner.h"
+
+namespace rg::gateway {
+
+OwnedRooms::OwnedRooms(unsigned shards, const OwnerLimits& limits, Send send, void* context)
+    : shards_(shards), limits_(limits), send_(send), context_(context) {}
+
+OwnedRooms::~OwnedRooms() {
+  for (auto& [name, room] : rooms_) {
+    for (RoomMessage* message : room.history) message->release();
+  }
+}
+
+OwnedRooms::Room& OwnedRooms::room_for(std::string_view name) noexcept {
+  auto it = rooms_.find(name);
+  if (it != rooms_.end()) return it->second;
+  Room& room = rooms_.emplace(std::string(name), Room{}).first->second;
+  room.member_shards.assign(shards_, false);
+  became_idle(name, room);
+  return room;
+}
+
+void OwnedRooms::became_idle(std::string_view name, Room& room) noexcept {
+  room.idle_epoch = next_epoch_++;
+  idle_.emplace_back(std::string(name), room.idle_epoch);
+  // Forget the rooms idle the longest. An entry whose epoch no longer matches is stale:
+  // its room gained members (or became idle again, with a newer entry) since.
+  while (idle_.size() > limits_.max_idle_rooms) {
+    auto [oldest, epoch] = std::move(idle_.front());
+    idle_.pop_front();
+    auto it = rooms_.find(oldest);
+    if (it == rooms_.end() || it->second.idle_epoch != epoch || &it->second == &room) continue;
+    for (RoomMessage* message : it->second.history) message->release();
+    rooms_.erase(it);
+  }
+}
+
+void OwnedRooms::publish(RoomMessage* message) noexcept {
+  Room& room = room_for(message->room());
+  message->set_seq(++room.last_seq);
+
+  if (limits_.history > 0) {
+    message->retain();
+    room.history.push_back(message);
+    room.history_bytes += message->footprint();
+    while (room.history.size() > limits_.history ||
+           (room.history_bytes > limits_.history_bytes && room.history.size() > 1)) {
+      RoomMessage* oldest = room.history.front();
+      room.history.pop_front();
+      room.history_bytes -= oldest->footprint();
+      oldest->release();
+    }
+  }
+
+  unsigned origin = message->origin_shard();
+  bool ack = !message->id().empty() && origin < shards_ && !room.member_shards[origin];
+  unsigned targets = room.member_shard_count + (ack ? 1 : 0);
+  if (targets > 0) message->retain(targets);
+  for (unsigned shard = 0; shard < shards_; ++shard) {
+    if (room.member_shards[shard] || (ack && shard == origin)) send_(context_, shard, message);
+  }
+  message->release();  // the publisher's reference
+}
+
+void OwnedRooms::join(unsigned shard, std::string_view name, uint64_t hash) noexcept {
+  Room& room = room_for(name);
+  if (!room.member_shards[shard]) {
+    room.member_shards[shard] = true;
+    ++room.member_shard_count;
+    room.idle_epoch = 0;
+  }
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kJoined;
+  fields.room = name;
+  fields.room_hash = hash;
+  fields.seq = room.last_seq;
+  send_(context_, shard, RoomMessage::create(fields));
+}
+
+void OwnedRooms::leave(unsigned shard, std::string_view name) noexcept {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end() || !it->second.member_shards[shard]) return;
+  Room& room = it->second;
+  room.member_shards[shard] = false;
+  if (--room.member_shard_count == 0) became_idle(name, room);
+}
+
+const OwnedRooms::Room* OwnedRooms::find(std::string_view name) const noexcept {
+  auto it = rooms_.find(name);
+  return it == rooms_.end() ? nullptr : &it->second;
+}
+
+}  // namespace rg::gateway

@@ -1,0 +1,75 @@
+#pragma once
+// The owner's side of the rooms one shard owns (a room's owner is chosen by hashing its
+// name): each room's next sequence number, its bounded history, and which shards have
+// members. Single-threaded; what it sends goes through `Send` (the bus, or the owning
+// shard's own inbox), so the table can be tested alone.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "gateway/room_message.h"
+
+namespace rg::gateway {
+
+struct OwnerLimits {
+  size_t history = 64;             // messages kept per room (--history)
+  size_t history_bytes = 1 << 20;  // and at most this many bytes of them per room
+  size_t max_idle_rooms = 100000;  // rooms without members remembered by this shard
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return room_hash(s); }
+};
+
+class OwnedRooms {
+ public:
+  // Hands `message` (and a reference) to shard `shard`.
+  using Send = void (*)(void* context, unsigned shard, RoomMessage* message);
+
+  struct Room {
+    uint64_t last_seq = 0;
+    std::vector<bool> member_shards;
+    unsigned member_shard_count = 0;
+    std::deque<RoomMessage*> history;  // oldest first; each holds a reference
+    size_t history_bytes = 0;
+    uint64_t idle_epoch = 0;  // matches the idle list's entry while the room has no member
+  };
+
+  OwnedRooms(unsigned shards, const OwnerLimits& limits, Send send, void* context);
+  ~OwnedRooms();
+  OwnedRooms(const OwnedRooms&) = delete;
+  OwnedRooms& operator=(const OwnedRooms&) = delete;
+
+  // A publish (the caller's reference is taken over): the next sequence number, history,
+  // then one reference to every member shard, and to the publisher's shard for its ack.
+  void publish(RoomMessage* message) noexcept;
+  // Shard `shard` has a first member: it is answered kJoined with the room's last seq,
+  // ordered before every message it will be sent for the room.
+  void join(unsigned shard, std::string_view room, uint64_t hash) noexcept;
+  void leave(unsigned shard, std::string_view room) noexcept;
+
+  const Room* find(std::string_view room) const noexcept;
+  size_t size() const noexcept { return rooms_.size(); }
+
+ private:
+  Room& room_for(std::string_view name) noexcept;
+  void became_idle(std::string_view name, Room& room) noexcept;
+
+  unsigned shards_;
+  OwnerLimits limits_;
+  Send send_;
+  void* context_;
+  std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
+  std::deque<std::pair<std::string, uint64_t>> idle_;  // (room, epoch), oldest first
+  uint64_t next_epoch_ = 1;
+};
+
+}  // namespace rg::gateway

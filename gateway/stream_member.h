@@ -1,0 +1,41 @@
+#pragma once
+// A WebSocket or raw TCP connection as a room member: how replies and room messages are
+// framed on it, and how it is cut off when it cannot keep up.
+
+#include <cstddef>
+#include <span>
+
+#include "core/connection.h"
+#include "core/shard_stats.h"
+#include "gateway/member.h"
+
+namespace rg::gateway {
+
+class StreamMember final : public Member {
+ public:
+  enum class Framing : uint8_t { kWebSocket, kLengthPrefixed };
+  // Called by cut_off_slow(): the session says why in its protocol and closes.
+  using CutOff = void (*)(void* session) noexcept;
+
+  StreamMember(core::Connection& conn, Framing framing, CutOff cut_off, void* session) noexcept
+      : conn_(conn), cut_off_(cut_off), session_(session), framing_(framing) {}
+
+  size_t queued_bytes() const noexcept override { return conn_.queued_bytes(); }
+  bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept override {
+    conn_.send_shared(block, offset, length);
+    ++conn_.stats().messages_out;
+    return true;
+  }
+  void send_reply(WireForm form, std::span<const std::byte> body) noexcept override;
+  void cut_off_slow() noexcept override { cut_off_(session_); }
+  void hold_reads() noexcept override { conn_.hold_reads(); }
+  void release_reads() noexcept override { conn_.release_reads(); }
+
+ private:
+  core::Connection& conn_;
+  CutOff cut_off_;
+  void* session_;
+  Framing framing_;
+};
+
+}  // namespace rg::gateway
