@@ -34,6 +34,11 @@ class Connection {
   // Queues bytes for sending; everything queued in one loop iteration leaves in one sendmsg.
   void send_copy(std::span<const std::byte> bytes) noexcept;
   void send_shared(const BlockRef& block, size_t offset, size_t length) noexcept;
+  // What was queued so far ends a protocol frame (copies do not say so by themselves).
+  void end_frame() noexcept { out_.mark_boundary(); }
+  // Forgets queued frames the kernel has not started on: a peer being cut off for not
+  // reading gets its last words (a close frame) now, not after its backlog.
+  void discard_unsent() noexcept;
 
   // Stops reading from the peer until release_reads(), whatever the output queue says:
   // what it sends cannot be handled now (the fanout bus toward a room's owner is full).

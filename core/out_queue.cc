@@ -17,6 +17,7 @@ void OutQueue::append_copy(std::span<const std::byte> bytes) {
       std::memcpy(block->data() + block->size(), bytes.data(), bytes.size());
       block->grow(bytes.size());
       tail.length += bytes.size();
+      tail.boundary = false;
       bytes_ += bytes.size();
       return;
     }
@@ -31,8 +32,18 @@ void OutQueue::append_copy(std::span<const std::byte> bytes) {
 
 void OutQueue::append_shared(const BlockRef& block, size_t offset, size_t length) {
   if (length == 0) return;
-  segments_.push_back(Segment{block, offset, length});
+  segments_.push_back(Segment{block, offset, length, true});
   bytes_ += length;
+}
+
+void OutQueue::drop_unsent(size_t in_flight) noexcept {
+  size_t first = head_ + (in_flight > 0 ? in_flight - 1 : 0);
+  for (size_t i = first; i < segments_.size(); ++i) {
+    if (!segments_[i].boundary) continue;
+    for (size_t j = i + 1; j < segments_.size(); ++j) bytes_ -= segments_[j].length;
+    segments_.resize(i + 1);
+    return;
+  }
 }
 
 size_t OutQueue::gather(iovec* iov, size_t max) const noexcept {

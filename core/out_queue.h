@@ -27,8 +27,17 @@ class OutQueue {
 
   // Copies `bytes` to the end of the queue, into the tail block while it has room.
   void append_copy(std::span<const std::byte> bytes);
-  // Queues `length` bytes at `offset` of a shared block, by reference.
+  // Queues `length` bytes at `offset` of a shared block, by reference: a whole frame.
   void append_shared(const BlockRef& block, size_t offset, size_t length);
+
+  // A protocol frame ends at the current end of the queue (see drop_unsent()).
+  void mark_boundary() noexcept {
+    if (head_ < segments_.size()) segments_.back().boundary = true;
+  }
+  // Drops queued bytes that the kernel has not been handed, keeping the first `in_flight`
+  // segments (a send in progress) and whatever completes the frame they end in. Frames
+  // are known only where marked: without a marked boundary nothing is dropped.
+  void drop_unsent(size_t in_flight) noexcept;
 
   size_t bytes() const noexcept { return bytes_; }
   bool empty() const noexcept { return bytes_ == 0; }
@@ -44,6 +53,7 @@ class OutQueue {
     BlockRef block;
     size_t offset;
     size_t length;
+    bool boundary = false;  // a frame ends with this segment's last byte
   };
 
   std::vector<Segment> segments_;

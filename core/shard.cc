@@ -710,6 +710,11 @@ void Shard::maybe_free(Connection& conn) noexcept {
   config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
 }
 
+void Connection::discard_unsent() noexcept {
+  // The segments of a sendmsg in flight belong to the kernel until it completes.
+  out_.drop_unsent(send_ != nullptr ? send_->msg.msg_iovlen : 0);
+}
+
 Connection* Shard::find_connection(uint64_t id) noexcept {
   Connection* conn = connection_for(static_cast<uint32_t>(id), static_cast<uint32_t>(id >> 32));
   return conn != nullptr && conn->state_ == Connection::State::kOpen ? conn : nullptr;

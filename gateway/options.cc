@@ -77,6 +77,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Seconds without traffic before a connection is closed (0: never)")
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
+  app.add_option("--close-linger", o.close_linger_s,
+                 "Seconds a closing connection may take to read its last bytes (a close frame "
+                 "after a slow consumer's backlog) before it is reset")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   app.add_option("--rx-buffers", o.rx_buffers,
                  "Receive buffers per shard, shared by all its connections (power of two)")
       ->check(CLI::Range(uint32_t{16}, uint32_t{32768}))

@@ -22,6 +22,7 @@ struct Options {
   uint64_t max_outbuf = 4 << 20;
   uint64_t max_datagram = 2048;
   double idle_timeout_s = 60;
+  double close_linger_s = 5;  // a closing connection's last bytes get this long to leave
   uint32_t rx_buffers = 512;
   uint64_t rx_buffer_size = 16 << 10;
   // Rooms.

@@ -19,6 +19,7 @@ void StreamMember::send_reply(WireForm form, std::span<const std::byte> body) no
   // Both land in the connection's tail block: one copy, sent with the tick's other output.
   conn_.send_copy({header, n});
   conn_.send_copy(body);
+  conn_.end_frame();
   ++conn_.stats().messages_out;
 }
 

@@ -49,6 +49,7 @@ class TcpGatewaySession final : public core::StreamSession {
     auto& session = *static_cast<TcpGatewaySession*>(self);
     if (session.closed_) return;
     session.closed_ = true;
+    session.conn_.discard_unsent();
     session.hub_.reply_error(session.member_, WireForm::kTcp,
                              {proto::ErrorCode::kSlowConsumer, "slow consumer"}, {});
     session.hub_.detach(session.member_);  // nothing more is queued behind the error

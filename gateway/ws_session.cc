@@ -125,6 +125,7 @@ void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
   proto::encode_server_header(frame, op, payload.size());
   if (block == nullptr) {
     conn_.send_copy({frame, header_size + payload.size()});
+    conn_.end_frame();
   } else {
     conn_.send_shared(*block, static_cast<size_t>(frame - (*block)->data()),
                       header_size + payload.size());
@@ -152,6 +153,9 @@ void WsSession::on_gateway_message(WsOpcode op, std::span<std::byte> payload) no
 void WsSession::cut_off_slow(void* self) noexcept {
   auto& session = *static_cast<WsSession*>(self);
   if (session.stage_ != Stage::kOpen) return;
+  // Its backlog is what it could not take: the close frame goes right behind the frame
+  // being sent now, so the client learns why at once.
+  session.conn_.discard_unsent();
   session.send_close(proto::ws_close::kPolicyViolation, "slow consumer");
   session.stage_ = Stage::kClosed;
   // Out of every room now: nothing more is queued behind the close frame.
@@ -199,6 +203,7 @@ void WsSession::send_control(WsOpcode op, std::span<const std::byte> payload) no
   size_t header = proto::encode_server_header(frame, op, n);
   if (n > 0) std::memcpy(frame + header, payload.data(), n);
   conn_.send_copy({frame, header + n});
+  conn_.end_frame();
 }
 
 void WsSession::send_close(uint16_t code, std::string_view reason) noexcept {

@@ -86,3 +86,30 @@ TEST(OutQueue, LargeCopyGetsItsOwnBlockAndGatherIsBounded) {
 
 }  // namespace
 }  // namespace rg::core
+
+namespace rg::core {
+namespace {
+
+TEST(OutQueueDrop, DropsOnlyWholeUnsentFramesAfterTheInFlightOnes) {
+  OutQueue q;
+  std::string a(100, 'a'), b(50, 'b');
+  q.append_copy(std::as_bytes(std::span(a)));  // frame 1, part 1
+  q.append_copy(std::as_bytes(std::span(b)));  // frame 1, part 2 (same block)
+  q.mark_boundary();
+  BlockRef shared = BlockRef::adopt(ByteBlock::create(64));
+  shared->grow(64);
+  q.append_shared(shared, 0, 64);  // frame 2
+  q.append_shared(shared, 0, 64);  // frame 3
+  EXPECT_EQ(q.bytes(), 150u + 128u);
+  q.drop_unsent(1);  // the first segment is in flight: keep it, drop frames 2 and 3
+  EXPECT_EQ(q.bytes(), 150u);
+  q.append_copy(std::as_bytes(std::span(a)));  // no boundary marked: nothing may go
+  q.drop_unsent(0);
+  EXPECT_EQ(q.bytes(), 250u);
+  q.mark_boundary();
+  q.drop_unsent(0);  // keeps the head segment, which now ends a frame
+  EXPECT_EQ(q.bytes(), 250u);
+}
+
+}  // namespace
+}  // namespace rg::core

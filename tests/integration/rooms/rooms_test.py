@@ -1,0 +1,400 @@
+#!/usr/bin/python3
+"""Rooms across shards and protocols, against the real binary.
+
+Usage: rooms_test.py RINGGATE_BINARY [CASE...]
+
+Runs the gateway with 4 shards on loopback and talks to it with Python's `websockets`
+package (WebSocket, JSON and binary) and plain asyncio sockets (raw TCP, UDP). Every case
+is bounded in time; the process exits non-zero on the first failure.
+"""
+import asyncio
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import websockets
+
+BINARY = sys.argv[1]
+DEADLINE = 60  # seconds per case at most
+
+
+class Gateway:
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [BINARY, "--bind", "127.0.0.1", "--tcp-port", "0", "--udp-port", "0", "--ws-port", "0",
+             "--admin-port", "0", "--shards", "4", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"tcp=\S+:(\d+) udp=\S+:(\d+) ws=\S+:(\d+)", line)
+        assert m, f"no start-up line: {line!r}"
+        self.tcp, self.udp, self.ws = (int(g) for g in m.groups())
+
+    def stop(self):
+        """Stops the gateway; returns its counters summed over shards."""
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=10)
+        assert self.proc.returncode == 0, err
+        totals = {}
+        for line in err.splitlines():
+            if line.startswith("ringgate shard="):
+                for key, value in re.findall(r"(\w+)=(\d+)", line):
+                    if key != "shard":
+                        totals[key] = totals.get(key, 0) + int(value)
+        return totals
+
+
+# --- the binary envelope (docs/PROTOCOL.md) -------------------------------------------
+
+def env(op, room=b"", rest=b"", flags=0, id_=b"", with_room=True):
+    out = bytes([op, flags, len(id_)]) + id_
+    if with_room:
+        out += bytes([len(room)]) + room
+    return out + rest
+
+
+def parse_env(b):
+    op, flags, idl = b[0], b[1], b[2]
+    id_ = b[3:3 + idl]
+    p = 3 + idl
+    out = {"op": op, "flags": flags, "id": id_}
+    if op in (0x81, 0x82, 0x83, 0x86):
+        rl = b[p]
+        out["room"] = b[p + 1:p + 1 + rl].decode()
+        p += 1 + rl
+    if op in (0x81, 0x83, 0x84):
+        out["seq"] = struct.unpack_from("<Q", b, p)[0]
+        p += 8
+    if op == 0x83:
+        out["data"] = b[p:]
+    if op == 0x85:
+        out["code"] = b[p]
+        n = struct.unpack_from("<H", b, p + 1)[0]
+        out["message"] = b[p + 3:p + 3 + n].decode()
+    if op == 0x86:
+        out["from"], out["to"] = struct.unpack_from("<QQ", b, p)
+    if op == 0x87:
+        out["cookie"] = b[p:p + 16]
+    return out
+
+
+class TcpClient:
+    @classmethod
+    async def open(cls, port):
+        self = cls()
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        return self
+
+    def send(self, payload):
+        self.writer.write(struct.pack("<I", len(payload)) + payload)
+
+    async def recv(self):
+        n = struct.unpack("<I", await self.reader.readexactly(4))[0]
+        return parse_env(await self.reader.readexactly(n))
+
+
+# --- cases ----------------------------------------------------------------------------
+
+async def every_member_gets_every_message_once_in_one_order(gw):
+    rooms = [f"room-{i}" for i in range(6)]
+    ws_members = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_size=None) for _ in range(160)]
+    tcp_members = [await TcpClient.open(gw.tcp) for _ in range(80)]
+    membership = {}  # client index -> its two rooms
+    for i, ws in enumerate(ws_members):
+        membership[("ws", i)] = [rooms[i % 6], rooms[(i * 7 + 1) % 6]]
+    for i in range(len(tcp_members)):
+        membership[("tcp", i)] = [rooms[(i + 2) % 6], rooms[(i * 5 + 3) % 6]]
+    for key, rs in membership.items():
+        membership[key] = sorted(set(rs))
+    # Join, and wait until every join is answered.
+    for i, ws in enumerate(ws_members):
+        for r in membership[("ws", i)]:
+            await ws.send(json.dumps({"op": "join", "room": r, "id": r}))
+    for i, c in enumerate(tcp_members):
+        for r in membership[("tcp", i)]:
+            c.send(env(0x01, r.encode(), id_=r.encode()))
+    for i, ws in enumerate(ws_members):
+        for _ in membership[("ws", i)]:
+            reply = json.loads(await ws.recv())
+            assert reply["op"] == "joined" and reply["seq"] == 0, reply
+    for i, c in enumerate(tcp_members):
+        for _ in membership[("tcp", i)]:
+            reply = await c.recv()
+            assert reply["op"] == 0x81 and reply["seq"] == 0, reply
+
+    # Publishers on several shards (the kernel spreads connections): JSON and binary ones.
+    publishers = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/") for _ in range(8)]
+    tcp_publishers = [await TcpClient.open(gw.tcp) for _ in range(4)]
+    per_publisher = 40
+    sent = {r: 0 for r in rooms}
+
+    async def publish_ws(p, pi):
+        for n in range(per_publisher):
+            r = rooms[(pi + n) % 6]
+            await p.send(json.dumps({"op": "pub", "room": r, "data": {"p": pi, "n": n}, "id": n}))
+        acks = set()
+        while len(acks) < per_publisher:
+            reply = json.loads(await p.recv())
+            assert reply["op"] == "ack", reply
+            acks.add(reply["id"])
+
+    async def publish_tcp(p, pi):
+        for n in range(per_publisher):
+            r = rooms[(pi + n) % 6]
+            data = json.dumps({"p": pi, "n": n}).encode()
+            p.send(env(0x03, r.encode(), data, flags=0x02, id_=str(n).encode()))
+        for _ in range(per_publisher):
+            reply = await p.recv()
+            assert reply["op"] == 0x84, reply
+
+    for pi in range(8):
+        for n in range(per_publisher):
+            sent[rooms[(pi + n) % 6]] += 1
+    for pi in range(4):
+        for n in range(per_publisher):
+            sent[rooms[(100 + pi + n) % 6]] += 1
+    await asyncio.gather(*(publish_ws(p, i) for i, p in enumerate(publishers)),
+                         *(publish_tcp(p, 100 + i) for i, p in enumerate(tcp_publishers)))
+
+    # Every member: every message of its rooms, once, seq 1..N in order.
+    logs = {}
+
+    async def collect_ws(i, ws):
+        want = sum(sent[r] for r in membership[("ws", i)])
+        log = {r: [] for r in membership[("ws", i)]}
+        for _ in range(want):
+            m = json.loads(await ws.recv())
+            assert m["op"] == "msg", m
+            log[m["room"]].append((m["seq"], json.dumps(m["data"], sort_keys=True)))
+        logs[("ws", i)] = log
+
+    async def collect_tcp(i, c):
+        want = sum(sent[r] for r in membership[("tcp", i)])
+        log = {r: [] for r in membership[("tcp", i)]}
+        for _ in range(want):
+            m = await c.recv()
+            assert m["op"] == 0x83 and m["flags"] & 0x02, m
+            log[m["room"]].append((m["seq"], json.dumps(json.loads(m["data"]), sort_keys=True)))
+        logs[("tcp", i)] = log
+
+    await asyncio.gather(*(collect_ws(i, ws) for i, ws in enumerate(ws_members)),
+                         *(collect_tcp(i, c) for i, c in enumerate(tcp_members)))
+    reference = {}
+    for key, log in logs.items():
+        for r, entries in log.items():
+            seqs = [s for s, _ in entries]
+            assert seqs == list(range(1, sent[r] + 1)), f"{key} {r}: seqs {seqs[:10]}..."
+            if r in reference:
+                assert entries == reference[r], f"{key} saw {r} in another order"
+            else:
+                reference[r] = entries
+    # Nothing more arrives (exactly once).
+    for ws in ws_members[:20]:
+        try:
+            extra = await asyncio.wait_for(ws.recv(), 0.05)
+            raise AssertionError(f"unexpected extra message {extra}")
+        except asyncio.TimeoutError:
+            pass
+    for ws in ws_members + publishers:
+        await ws.close()
+    total = sum(sent.values())
+    print(f"  {len(logs)} members, {total} messages in {len(rooms)} rooms, "
+          f"{sum(len(e) for l in logs.values() for e in l.values())} deliveries checked")
+
+
+async def json_and_binary_members_share_payloads(gw):
+    js = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    bn = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    await js.send('{"op":"join","room":"mix"}')
+    assert json.loads(await js.recv())["op"] == "joined"
+    await bn.send(env(0x01, b"mix"))
+    assert parse_env(await bn.recv())["op"] == 0x81
+    await bn.send(env(0x03, b"mix", b"\x00\xffraw"))
+    m = json.loads(await js.recv())
+    assert m["bin"] is True and base64.b64decode(m["data"]) == b"\x00\xffraw", m
+    await js.send('{"op":"pub","room":"mix","data": {"a" : [1, 2]}}')
+    m = parse_env(await bn.recv())
+    assert m["flags"] & 0x02 and m["data"] == b'{"a" : [1, 2]}', m  # byte for byte
+    # Errors keep the connection open.
+    await js.send('{"op":"pub","room":"mix"}')
+    e = json.loads(await js.recv())
+    assert e["op"] == "error" and e["code"] == "bad_request", e
+    await bn.send(env(0x03, b"mix", b"{not json", flags=0x02, id_=b"k"))
+    e = parse_env(await bn.recv())
+    assert e["op"] == 0x85 and e["code"] == 1 and e["id"] == b"k", e
+    await js.send('{"op":"ping","id":3}')
+    assert json.loads(await js.recv()) == {"op": "pong", "id": 3}
+    await js.close()
+    await bn.close()
+
+
+async def limits_answer_with_errors(gw):
+    ws = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    for i in range(3):
+        await ws.send(json.dumps({"op": "join", "room": f"l{i}"}))
+        assert json.loads(await ws.recv())["op"] == "joined"
+    await ws.send(json.dumps({"op": "join", "room": "l3", "id": 1}))
+    e = json.loads(await ws.recv())
+    assert e["code"] == "too_many_rooms" and e["id"] == 1, e
+    await ws.send(json.dumps({"op": "pub", "room": "l0", "data": "x" * 2000}))
+    e = json.loads(await ws.recv())
+    assert e["code"] == "too_large", e
+    await ws.send(json.dumps({"op": "pub", "room": "l0", "data": "ok", "id": 2}))
+    assert json.loads(await ws.recv()) == {"op": "ack", "id": 2, "seq": 1}
+    await ws.close()
+
+
+async def flood(gw):
+    """One member stops reading while 8 MiB of 1 KiB messages go to its room (more than the
+    kernel's socket buffers can hide); another member reads along and must get them all."""
+    fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
+    # A small receive window from the start, so the kernel hides little of the backlog.
+    small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    small.connect(("127.0.0.1", gw.ws))
+    slow = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", sock=small, max_queue=4,
+                                    read_limit=4096)
+    pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    for c in (fast, slow):
+        await c.send('{"op":"join","room":"flood"}')
+        assert json.loads(await c.recv())["op"] == "joined"
+    count = 8000
+    payload = json.dumps("y" * 1000)
+
+    received = [0]
+
+    async def read_all():
+        for n in range(count):
+            m = json.loads(await fast.recv())
+            assert m["op"] == "msg" and m["seq"] == n + 1, m
+            received[0] += 1
+
+    reader = asyncio.create_task(read_all())
+    for n in range(count):
+        await pub.send('{"op":"pub","room":"flood","data":%s}' % payload)
+        while n - received[0] > 64 and not reader.done():
+            await asyncio.sleep(0.0005)  # the fast member keeps up (Python is slower than us)
+    await reader
+    return fast, slow, pub, count
+
+
+async def slow_consumer_is_closed_with_1008(gw):
+    fast, slow, pub, count = await flood(gw)
+    seen = 0
+    try:
+        while True:
+            m = json.loads(await asyncio.wait_for(slow.recv(), 10))
+            seen += 1
+    except websockets.ConnectionClosed as e:
+        assert e.code == 1008 and e.reason == "slow consumer", (e.code, e.reason)
+    assert seen < count, "the slow member was not cut off"
+    print(f"  slow member got {seen} of {count} before 1008; the fast one got all {count}")
+    for c in (fast, pub):
+        await c.close()
+
+
+async def slow_consumer_is_told_its_gap(gw):
+    fast, slow, pub, count = await flood(gw)
+    # Drain what the slow member was sent, then one more message brings the gap notice.
+    covered = []
+    gap = None
+    last = None
+    await pub.send('{"op":"pub","room":"flood","data":"last"}')
+    while True:
+        m = json.loads(await asyncio.wait_for(slow.recv(), 10))
+        if m["op"] == "gap":
+            gap = (m["from"], m["to"])
+            covered.extend(range(m["from"], m["to"] + 1))
+        else:
+            covered.append(m["seq"])
+            if m["data"] == "last":
+                last = m["seq"]
+                break
+    assert gap is not None, "no gap was told"
+    assert sorted(covered) == list(range(1, count + 2)), "messages and gaps must cover every seq once"
+    assert covered == sorted(covered)
+    print(f"  slow member was told gap {gap[0]}..{gap[1]} and got the rest, through seq {last}")
+    for c in (fast, slow, pub):
+        await c.close()
+
+
+async def udp_join_needs_a_cookie(gw):
+    loop = asyncio.get_running_loop()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.connect(("127.0.0.1", gw.udp))
+    sock.setblocking(False)
+
+    async def recv():
+        return parse_env(await asyncio.wait_for(loop.sock_recv(sock, 65536), 5))
+
+    # No cookie, or a wrong one: refused.
+    sock.send(env(0x01, b"game", b"\x00" * 16))
+    e = await recv()
+    assert e["op"] == 0x85 and e["code"] == 10, e
+    sock.send(env(0x03, b"game", b"x" * 20))
+    e = await recv()
+    assert e["op"] == 0x85 and e["code"] == 11, e
+    # A short hello is not answered (it would amplify); a padded one gets the cookie.
+    sock.send(env(0x04, with_room=False))
+    sock.send(env(0x04, with_room=False, rest=b"\x00" * 29))
+    c = await recv()
+    assert c["op"] == 0x87 and len(c["cookie"]) == 16, c
+    sock.send(env(0x01, b"game", c["cookie"], id_=b"j"))
+    j = await recv()
+    assert j["op"] == 0x81 and j["room"] == "game" and j["id"] == b"j", j
+    ws = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    await ws.send('{"op":"pub","room":"game","data":[1,2,3],"id":1}')
+    assert json.loads(await ws.recv())["op"] == "ack"
+    m = await recv()
+    assert m["op"] == 0x83 and m["data"] == b"[1,2,3]" and m["seq"] == 1, m
+    # Larger than a datagram: not sent to UDP members (and counted).
+    await ws.send(json.dumps({"op": "pub", "room": "game", "data": "z" * 3000, "id": 2}))
+    await ws.recv()
+    await ws.send('{"op":"pub","room":"game","data":"small","id":3}')
+    await ws.recv()
+    m = await recv()
+    assert m["seq"] == 3 and m["data"] == b'"small"', m
+    # A member may publish, and gets its ack over UDP.
+    sock.send(env(0x03, b"game", b"hi", id_=b"p"))
+    a = await recv()
+    assert a["op"] == 0x84 and a["id"] == b"p" and a["seq"] == 4, a
+    await ws.close()
+    sock.close()
+
+
+CASES = {
+    "order": ([], every_member_gets_every_message_once_in_one_order, {}),
+    "mixed": ([], json_and_binary_members_share_payloads, {}),
+    "limits": (["--max-rooms-per-conn", "3", "--max-payload", "1024"], limits_answer_with_errors, {}),
+    "slow-close": (["--max-outbuf", "256KiB", "--close-linger", "60"], slow_consumer_is_closed_with_1008,
+                   {"slow_closed": lambda v: v >= 1}),
+    "slow-drop": (["--max-outbuf", "256KiB", "--slow-consumer", "drop", "--close-linger", "60"], slow_consumer_is_told_its_gap,
+                  {"gaps_told": lambda v: v >= 1, "slow_closed": lambda v: v == 0}),
+    "udp": ([], udp_join_needs_a_cookie, {"udp_oversize": lambda v: v == 1}),
+}
+
+
+def main():
+    names = sys.argv[2:] or list(CASES)
+    for name in names:
+        args, case, expect = CASES[name]
+        gw = Gateway(*args)
+        started = time.monotonic()
+        try:
+            asyncio.run(asyncio.wait_for(case(gw), DEADLINE))
+        finally:
+            stats = gw.stop()
+        for key, check in expect.items():
+            assert check(stats.get(key, -1)), f"{name}: counter {key}={stats.get(key)}"
+        assert stats.get("seq_jumps", 0) == 0, stats
+        print(f"ok {name} ({time.monotonic() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
