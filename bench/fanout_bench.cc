@@ -1,0 +1,107 @@
+// Fanout microbenchmarks: one shard's cost of delivering a published message to its local
+// members (encode once per wire form, then queue the same bytes to each member), and the
+// bus hand-off of messages between two threads in batches.
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/bus.h"
+#include "gateway/member.h"
+#include "gateway/room_hub.h"
+
+namespace {
+
+using rg::gateway::Member;
+using rg::gateway::WireForm;
+
+// A member that takes what it is sent and keeps a reference, as a connection's output
+// queue would, then lets go (as a send completion would).
+class CountingMember final : public Member {
+ public:
+  size_t queued_bytes() const noexcept override { return 0; }
+  bool send_encoded(const rg::core::BlockRef& block, size_t, size_t length) noexcept override {
+    last_ = block;
+    bytes_ += length;
+    return true;
+  }
+  void send_reply(WireForm, std::span<const std::byte>) noexcept override {}
+  void cut_off_slow() noexcept override {}
+  uint64_t bytes_ = 0;
+
+ private:
+  rg::core::BlockRef last_;
+};
+
+void BM_DeliverToMembers(benchmark::State& state) {
+  const int members = static_cast<int>(state.range(0));
+  const bool mixed = state.range(1) != 0;  // members spread over the four wire forms
+  rg::core::Bus bus(1);
+  rg::gateway::HubConfig config;
+  config.owner.history = 64;
+  rg::gateway::RoomHub hub(bus, 0, config);
+  std::vector<CountingMember> list(static_cast<size_t>(members) + 1);
+  for (auto& m : list) hub.attach(m);
+  rg::proto::Request join;
+  join.op = rg::proto::RequestOp::kJoin;
+  join.room = "bench";
+  for (int i = 0; i < members; ++i) {
+    WireForm form = mixed ? static_cast<WireForm>(i % 4) : WireForm::kWsJson;
+    hub.handle(list[static_cast<size_t>(i)], form, join);
+  }
+  hub.on_tick();
+  rg::proto::Request pub;
+  pub.op = rg::proto::RequestOp::kPub;
+  pub.room = "bench";
+  pub.data = R"({"x":12.5,"y":-3.25,"hp":100,"name":"player-42"})";
+  pub.data_is_json = true;
+  Member& publisher = list.back();  // not a member of the room
+  for (auto _ : state) {
+    hub.handle(publisher, WireForm::kWsJson, pub);
+    hub.on_tick();  // the owner (this shard) numbers it and delivers it
+  }
+  state.SetItemsProcessed(state.iterations() * members);
+  state.counters["deliveries/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * members, benchmark::Counter::kIsRate);
+  for (auto& m : list) hub.detach(m);
+}
+BENCHMARK(BM_DeliverToMembers)->Args({1, 0})->Args({100, 0})->Args({10000, 0})->Args({10000, 1});
+
+struct Token final : rg::core::BusMessage {};
+
+// Messages handed from one thread's port to another's, flushed in batches of 64 (as a
+// shard does once per loop tick), each freed by the receiver.
+void BM_BusHandOff(benchmark::State& state) {
+  rg::core::Bus bus(2);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> received{0};
+  std::thread consumer([&] {
+    rg::core::BusPort port(bus, 1);
+    while (!stop.load(std::memory_order_relaxed)) {
+      port.drain(rg::core::kReplyLane, 512, [&](unsigned, rg::core::BusMessage* m) {
+        m->release();
+        received.fetch_add(1, std::memory_order_relaxed);
+      });
+    }
+  });
+  {
+    rg::core::BusPort port(bus, 0);
+    uint64_t sent = 0;
+    for (auto _ : state) {
+      for (int i = 0; i < 64; ++i) port.send(1, rg::core::kReplyLane, new Token);
+      port.flush();
+      sent += 64;
+      while (port.backlog(rg::core::kReplyLane) > 0) port.flush();
+    }
+    while (received.load() < sent) std::this_thread::yield();
+    state.SetItemsProcessed(static_cast<int64_t>(sent));
+  }
+  stop = true;
+  consumer.join();
+}
+BENCHMARK(BM_BusHandOff)->UseRealTime();
+
+}  // namespace
