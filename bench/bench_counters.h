@@ -27,13 +27,15 @@ struct BenchCounters {
   std::atomic<uint64_t> handshake_failed{0};
   std::atomic<uint64_t> closed_by_server{0};
   std::atomic<uint64_t> mismatched{0};  // an echo that is not what was sent
-  std::atomic<uint64_t> lost{0};        // UDP: datagrams whose echo never came
+  std::atomic<uint64_t> lost{0};        // UDP: echoes that never came; fanout: skipped seqs
+  std::atomic<uint64_t> duplicated{0};  // fanout: a seq seen again, or out of order
 
   uint64_t errors() const {
     return connect_failed.load(std::memory_order_relaxed) +
            handshake_failed.load(std::memory_order_relaxed) +
            closed_by_server.load(std::memory_order_relaxed) +
-           mismatched.load(std::memory_order_relaxed) + lost.load(std::memory_order_relaxed);
+           mismatched.load(std::memory_order_relaxed) + lost.load(std::memory_order_relaxed) +
+           duplicated.load(std::memory_order_relaxed);
   }
   void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -2,7 +2,8 @@
 //
 //   ringgate-bench echo --proto ws --url ws://127.0.0.1:8080/echo --conns 100 --size 16
 //                  --pipeline 1 --duration 10 --warmup 2 --threads 1 [--json FILE]
-//   ringgate-bench echo --proto tcp --target 127.0.0.1:9000 ...
+//   ringgate-bench echo --proto tcp --target 127.0.0.1:9002 ...   (the gateway's --tcp-echo-port)
+//   ringgate-bench fanout --url ws://127.0.0.1:8080/ --rooms 1 --pubs 4 --members 1000 ...
 //
 // Prints a progress line each second and a final table; exits 1 if anything went wrong
 // (refused connections, failed handshakes, a server closing mid-run, wrong echoes).
@@ -19,9 +20,10 @@ int main(int argc, char** argv) {
                "ringgate-bench"};
   app.add_option("scenario", o.scenario,
                  "echo: round trips with --pipeline in flight per connection; "
-                 "connect: open --conns connections and hold them idle")
+                 "fanout: --pubs publishers and --members members in --rooms rooms of the "
+                 "gateway protocol; connect: open --conns connections and hold them idle")
       ->required()
-      ->check(CLI::IsMember({"echo", "connect"}));
+      ->check(CLI::IsMember({"echo", "fanout", "connect"}));
   app.add_option("--proto", o.proto, "ws, tcp or udp")
       ->check(CLI::IsMember({"ws", "tcp", "udp"}))
       ->capture_default_str();
@@ -51,6 +53,15 @@ int main(int argc, char** argv) {
                  "Open loop: send this many messages per second in all, on a schedule; latency "
                  "counts from each message's intended send time (default: closed loop)")
       ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--rooms", o.rooms, "fanout: rooms (member i joins room i % rooms)")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--pubs", o.pubs, "fanout: publishing connections (publisher j: room j % rooms)")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  app.add_option("--members", o.members, "fanout: member connections")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
   app.add_option("--json", o.json, "Also write the results to this file as JSON");
   app.add_option("--server-pid", o.server_pid, "connect: report this process's RSS per connection");
   try {

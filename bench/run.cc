@@ -18,6 +18,7 @@
 
 #include "bench/bench_counters.h"
 #include "bench/echo_client.h"
+#include "bench/fanout_client.h"
 #include "bench/udp_echo_client.h"
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
@@ -78,12 +79,22 @@ std::string with_commas(double value) {
 
 }  // namespace
 
-int run(const Options& o) {
+int run(const Options& options) {
+  Options o = options;
+  const bool fanout = o.scenario == "fanout";
+  if (fanout) {
+    if (o.proto == "udp") throw std::runtime_error("fanout runs over --proto ws or tcp");
+    if (o.members == 0 || o.pubs == 0 || o.rooms == 0) {
+      throw std::runtime_error("fanout needs --rooms, --pubs and --members of at least 1");
+    }
+    o.conns = o.members + o.pubs;
+  }
   EchoConfig config;
   Target target;
   if (o.proto == "ws") {
     config.protocol = Protocol::kWebSocket;
-    target = parse_url(o.url.empty() ? "ws://127.0.0.1:8080/echo" : o.url);
+    target = parse_url(
+        o.url.empty() ? (fanout ? "ws://127.0.0.1:8080/" : "ws://127.0.0.1:8080/echo") : o.url);
     config.path = target.path;
     config.host = target.host + ":" + std::to_string(target.port);
   } else if (o.proto == "tcp") {
@@ -118,8 +129,22 @@ int run(const Options& o) {
   std::atomic<int> open_connections{0};
   std::vector<std::unique_ptr<BenchCounters>> counters;
   std::vector<std::unique_ptr<core::Shard>> shards;
+  FanoutConfig fanout_config;
+  fanout_config.protocol = config.protocol;
+  fanout_config.host = config.host;
+  fanout_config.path = config.path;
+  fanout_config.rooms = o.rooms;
+  fanout_config.size = o.size;
+  fanout_config.pipeline = o.pipeline;
+  if (o.rate > 0) fanout_config.rate_per_publisher = o.rate / o.pubs;
+  FanoutShared fanout_shared;
+  fanout_shared.members = o.members;
+  uint32_t first_member = 0, first_publisher = 0;
   for (unsigned i = 0; i < o.threads; ++i) {
     uint32_t share = o.conns / o.threads + (i < o.conns % o.threads ? 1 : 0);
+    uint32_t member_share = o.members / o.threads + (i < o.members % o.threads ? 1 : 0);
+    uint32_t pub_share = o.pubs / o.threads + (i < o.pubs % o.threads ? 1 : 0);
+    if (fanout) share = member_share + pub_share;
     core::ShardConfig sc;
     sc.index = i;
     sc.cpu = cpus[i % cpus.size()];
@@ -152,6 +177,14 @@ int run(const Options& o) {
         shard->add_datagram_socket(
             fd, std::make_unique<UdpEchoClient>(o.size, o.pipeline, *counters.back(), run_state));
       }
+    } else if (fanout && share > 0) {
+      shard->add_outbound(endpoint,
+                          std::make_unique<FanoutClientService>(
+                              fanout_config, *counters.back(), run_state, fanout_shared,
+                              member_share, first_member, first_publisher),
+                          share);
+      first_member += member_share;
+      first_publisher += pub_share;
     } else if (share > 0) {
       shard->add_outbound(endpoint,
                           std::make_unique<EchoClientService>(config, *counters.back(), run_state),
@@ -161,6 +194,9 @@ int run(const Options& o) {
   }
 
   std::string shown = o.proto == "ws" ? "ws://" + config.host + config.path : endpoint.to_string();
+  if (fanout) {
+    std::printf("fanout: %u members and %u publishers in %u rooms\n", o.members, o.pubs, o.rooms);
+  }
   std::printf("ringgate-bench %s: proto=%s target=%s conns=%u size=%" PRIu64
               " %s threads=%u duration=%gs warmup=%gs\n",
               o.scenario.c_str(), o.proto.c_str(), shown.c_str(), o.conns, o.size,
@@ -253,6 +289,7 @@ int run(const Options& o) {
   uint64_t closed = sum(&BenchCounters::closed_by_server);
   uint64_t mismatched = sum(&BenchCounters::mismatched);
   uint64_t lost = sum(&BenchCounters::lost);
+  uint64_t duplicated = sum(&BenchCounters::duplicated);
 
   if (connect_only) {
     std::printf("\nconnections   %" PRIu64 " of %u open at the end", open_at_end, o.conns);
@@ -270,7 +307,12 @@ int run(const Options& o) {
     }
   }
   std::printf("\n%-10s %14s %14s %12s\n", "", "messages", "msg/s", "MB/s");
-  std::printf("%-10s %14s %14s %12.1f\n", "echoes",
+  if (fanout) {
+    uint64_t published = sum(&BenchCounters::sent);
+    std::printf("%-10s %14s %14s\n", "published",
+                with_commas(static_cast<double>(published)).c_str(), "(whole run)");
+  }
+  std::printf("%-10s %14s %14s %12.1f\n", fanout ? "delivered" : "echoes",
               with_commas(static_cast<double>(received)).c_str(), with_commas(rate).c_str(),
               byte_rate / 1e6);
   std::printf("\nlatency (us)  p50 %s  p90 %s  p99 %s  p99.9 %s  p99.99 %s  max %s  (%" PRIu64
@@ -278,10 +320,13 @@ int run(const Options& o) {
               us(latency.quantile(0.5)).c_str(), us(latency.quantile(0.9)).c_str(),
               us(latency.quantile(0.99)).c_str(), us(latency.quantile(0.999)).c_str(),
               us(latency.quantile(0.9999)).c_str(), us(latency.max()).c_str(), latency.count());
-  uint64_t total_errors = connect_failed + handshake_failed + closed + mismatched + lost;
+  uint64_t total_errors =
+      connect_failed + handshake_failed + closed + mismatched + lost + duplicated;
   std::printf("errors        %" PRIu64 " (connect %" PRIu64 ", handshake %" PRIu64
-              ", closed by server %" PRIu64 ", wrong echo %" PRIu64 ", lost %" PRIu64 ")\n",
-              total_errors, connect_failed, handshake_failed, closed, mismatched, lost);
+              ", closed by server %" PRIu64 ", wrong %s %" PRIu64 ", lost %" PRIu64
+              ", duplicated or out of order %" PRIu64 ")\n",
+              total_errors, connect_failed, handshake_failed, closed, fanout ? "message" : "echo",
+              mismatched, lost, duplicated);
   if (total_errors != 0) {
     std::string first;
     for (auto& c : counters) {
@@ -305,8 +350,9 @@ int run(const Options& o) {
         << ",\"max\":" << latency.max() / 1000.0 << "},\"errors\":{\"connect\":" << connect_failed
         << ",\"handshake\":" << handshake_failed << ",\"closed_by_server\":" << closed
         << ",\"wrong_echo\":" << mismatched << ",\"lost\":" << lost
-        << "},\"open_at_end\":" << open_at_end << ",\"all_open_after_s\":" << all_open_after
-        << ",\"server_rss_kib_before\":" << rss_before << ",\"server_rss_kib_after\":" << rss_after
+        << ",\"duplicated_or_reordered\":" << duplicated << "},\"open_at_end\":" << open_at_end
+        << ",\"all_open_after_s\":" << all_open_after << ",\"server_rss_kib_before\":" << rss_before
+        << ",\"server_rss_kib_after\":" << rss_after
         << ",\"total_sent\":" << sum(&BenchCounters::sent)
         << ",\"total_received\":" << sum(&BenchCounters::received) << "}\n";
   }

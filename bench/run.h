@@ -7,7 +7,7 @@
 namespace rg::bench {
 
 struct Options {
-  std::string scenario;  // echo or connect
+  std::string scenario;  // echo, fanout or connect
   std::string proto = "ws";
   std::string url;
   std::string target;
@@ -20,6 +20,10 @@ struct Options {
   double rate = 0;  // open loop: messages per second over all connections; 0: closed loop
   std::string json;
   int server_pid = 0;
+  // fanout
+  uint32_t rooms = 1;
+  uint32_t pubs = 1;
+  uint32_t members = 100;
 };
 
 // Returns the exit code: 0 when everything went right, 1 on any error, 130 on SIGINT.

@@ -77,6 +77,48 @@ void expect_counts_agree(const char* proto) {
   unlink(json.c_str());
 }
 
+// fanout over WebSocket and raw TCP: every delivery the bench counted was one the gateway
+// delivered, none lost, duplicated or reordered; 4 shards, 2 rooms, members on both.
+void expect_fanout_counts_agree(const char* proto) {
+  GatewayProcess gateway({"--shards", "4"});
+  ASSERT_TRUE(gateway.started());
+  std::string json = temp_json();
+  bool ws = std::string(proto) == "ws";
+  std::string where = ws ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/"
+                         : "127.0.0.1:" + std::to_string(gateway.tcp_port());
+  ProcessResult r = bench({"fanout", "--proto",    proto, ws ? "--url" : "--target",
+                           where,    "--rooms",    "2",   "--pubs",
+                           "4",      "--members",  "60",  "--size",
+                           "40",     "--pipeline", "4",   "--duration",
+                           "1",      "--warmup",   "0.3", "--threads",
+                           "2",      "--json",     json});
+  ASSERT_TRUE(r.exited);
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("errors        0"), std::string::npos) << r.stdout_text;
+  std::string out = read_file(json);
+  uint64_t published = json_number(out, "total_sent");
+  uint64_t delivered = json_number(out, "total_received");
+  EXPECT_GT(json_number(out, "messages"), 1000u);
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  EXPECT_EQ(gateway.total("seq_jumps"), 0u);
+  // The gateway delivered what the bench counted, give or take the messages still on their
+  // way when the run ended (at most the publishers' pipelines, to 30 members each).
+  uint64_t server_delivered = gateway.total("delivered");
+  EXPECT_GE(server_delivered, delivered);
+  EXPECT_LE(server_delivered - delivered, 4u * 4u * 30u);
+  EXPECT_LE(gateway.total("published"), published);
+  EXPECT_GE(gateway.total("published") + 4u * 4u, published);
+  unlink(json.c_str());
+}
+
+TEST(Bench, WebSocketFanoutCountsAgreeWithTheServer) {
+  expect_fanout_counts_agree("ws");
+}
+
+TEST(Bench, TcpFanoutCountsAgreeWithTheServer) {
+  expect_fanout_counts_agree("tcp");
+}
+
 TEST(Bench, WebSocketEchoCountsAgreeWithTheServer) {
   expect_counts_agree("ws");
 }
@@ -90,8 +132,8 @@ TEST(Bench, UdpEchoCountsAgreeWithTheServer) {
   std::string json = temp_json();
   ProcessResult r =
       bench({"echo", "--proto", "udp", "--target",
-             "127.0.0.1:" + std::to_string(gateway.udp_echo_port()), "--conns", "10", "--size", "64",
-             "--pipeline", "2", "--duration", "1", "--warmup", "0.2", "--json", json});
+             "127.0.0.1:" + std::to_string(gateway.udp_echo_port()), "--conns", "10", "--size",
+             "64", "--pipeline", "2", "--duration", "1", "--warmup", "0.2", "--json", json});
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("lost 0"), std::string::npos) << r.stdout_text;
   std::string out = read_file(json);

@@ -1,0 +1,351 @@
+#include "bench/fanout_client.h"
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <string_view>
+#include <vector>
+
+#include "core/connection.h"
+#include "core/shard.h"
+#include "proto/binary_envelope.h"
+#include "proto/length_prefixed.h"
+#include "proto/ws_client_codec.h"
+#include "proto/ws_handshake.h"
+
+namespace rg::bench {
+
+namespace {
+
+namespace bin = proto::bin;
+
+constexpr size_t kStampBytes = 24;  // u64 intended send time, u64 publisher, u64 count
+constexpr size_t kPubHead = 5;      // op, flags, id length, id, room length
+
+uint64_t now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t read_u64(const std::byte* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;  // the envelope is little-endian, as is this machine
+}
+
+class FanoutSession final : public core::StreamSession {
+ public:
+  FanoutSession(core::Connection& conn, FanoutClientService& service, bool member,
+                uint32_t index) noexcept
+      : conn_(conn),
+        service_(service),
+        config_(service.config()),
+        counters_(service.counters()),
+        member_(member),
+        index_(index),
+        room_("room-" + std::to_string(index % config_.rooms)),
+        frames_(64 << 20),
+        tcp_frames_(64 << 20),
+        timer_(&FanoutSession::on_timer, this) {
+    if (config_.protocol == Protocol::kWebSocket) {
+      std::string request = "GET " + config_.path + " HTTP/1.1\r\nHost: " + config_.host +
+                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Key: " +
+                            kKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      conn_.send_copy(std::as_bytes(std::span(request)));
+    } else {
+      start();
+    }
+  }
+
+  ~FanoutSession() override {
+    if (ready_) counters_.add(counters_.open, static_cast<uint64_t>(-1));
+    if (!service_.run().finished.load(std::memory_order_relaxed) && !failed_) {
+      counters_.add(counters_.closed_by_server);
+      counters_.note_error("the server closed a connection during the run");
+    }
+  }
+
+  void on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept override {
+    uint64_t now = now_ns();
+    if (!ready_) {
+      handshake_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      size_t end = handshake_.find("\r\n\r\n");
+      if (end == std::string::npos) return;
+      if (handshake_.rfind("HTTP/1.1 101", 0) != 0) {
+        return fail(counters_.handshake_failed, "WebSocket handshake failed: the server answered " +
+                                                    handshake_.substr(0, handshake_.find('\r')));
+      }
+      std::string rest = handshake_.substr(end + 4);
+      std::string().swap(handshake_);
+      start();
+      if (!rest.empty()) on_stream(std::as_bytes(std::span(rest)), now);
+      return;
+    }
+    on_stream(bytes, now);
+  }
+
+ private:
+  static constexpr const char* kKey = "cmluZ2dhdGUtYmVuY2gtMg==";
+
+  void fail(std::atomic<uint64_t>& counter, const std::string& why) noexcept {
+    if (failed_) return;
+    failed_ = true;
+    counters_.add(counter);
+    counters_.note_error(why);
+    conn_.close(core::Connection::CloseMode::kAbort);
+  }
+
+  void start() noexcept {
+    ready_ = true;
+    counters_.add(counters_.open);
+    std::byte frame[bin::kMaxReplySize];
+    if (member_) {
+      // join: op, flags, no id, room
+      size_t n = 0;
+      frame[n++] = std::byte{bin::kJoin};
+      frame[n++] = std::byte{0};
+      frame[n++] = std::byte{0};
+      frame[n++] = static_cast<std::byte>(room_.size());
+      std::memcpy(frame + n, room_.data(), room_.size());
+      n += room_.size();
+      send_envelope({frame, n});
+    } else {
+      // Publishers wait for every member to be in its room.
+      conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + 1);
+    }
+  }
+
+  void send_envelope(std::span<const std::byte> envelope) noexcept {
+    if (config_.protocol == Protocol::kTcp) {
+      std::byte header[4];
+      proto::LengthPrefixedParser::write_header(header, static_cast<uint32_t>(envelope.size()));
+      conn_.send_copy(header);
+      conn_.send_copy(envelope);
+      return;
+    }
+    scratch_.resize(proto::kMaxClientHeader + envelope.size());
+    size_t n =
+        proto::encode_client_frame(scratch_.data(), proto::WsOpcode::kBinary, envelope,
+                                   static_cast<uint32_t>(rng_ = rng_ * 6364136223846793005ull + 1));
+    conn_.send_copy({scratch_.data(), n});
+  }
+
+  // A publish whose payload starts with its intended send time.
+  void publish(uint64_t intended) noexcept {
+    if (pub_frame_.empty()) {
+      // op, flags, a 1-byte id (so the gateway acks: the closed loop runs on acks), room
+      pub_frame_.resize(kPubHead + room_.size() + std::max<uint64_t>(config_.size, kStampBytes));
+      pub_frame_[0] = std::byte{bin::kPub};
+      pub_frame_[1] = std::byte{0};
+      pub_frame_[2] = std::byte{1};
+      pub_frame_[3] = std::byte{'p'};
+      pub_frame_[4] = static_cast<std::byte>(room_.size());
+      std::memcpy(pub_frame_.data() + kPubHead, room_.data(), room_.size());
+      std::fill(pub_frame_.begin() + static_cast<ptrdiff_t>(kPubHead + room_.size()),
+                pub_frame_.end(), std::byte{'x'});
+    }
+    std::byte* stamp = pub_frame_.data() + kPubHead + room_.size();
+    uint64_t publisher = index_;
+    std::memcpy(stamp, &intended, 8);
+    std::memcpy(stamp + 8, &publisher, 8);
+    std::memcpy(stamp + 16, &published_, 8);
+    ++published_;
+    ++in_flight_;
+    counters_.add(counters_.sent);
+    send_envelope(pub_frame_);
+  }
+
+  static void on_timer(void* self) noexcept {
+    auto& s = *static_cast<FanoutSession*>(self);
+    core::Shard& shard = s.conn_.shard();
+    if (s.failed_ || s.service_.run().finished.load(std::memory_order_relaxed)) return;
+    FanoutShared& shared = s.service_.shared();
+    if (!s.sending_) {
+      if (shared.joined.load(std::memory_order_acquire) < shared.members) {
+        shard.timers().schedule(s.timer_, shard.now_ms() + 1);
+        return;
+      }
+      s.sending_ = true;
+      uint64_t now = now_ns();
+      if (s.config_.rate_per_publisher > 0) {
+        s.interval_ns_ = static_cast<uint64_t>(1e9 / s.config_.rate_per_publisher);
+        s.next_due_ns_ = now;
+      } else {
+        for (uint32_t i = 0; i < s.config_.pipeline; ++i) s.publish(now);
+        return;
+      }
+    }
+    // Open loop in 1 ms slots: a publish due within a slot is stamped with the slot's end,
+    // so a stall shows in the latency instead of hiding (no coordinated omission).
+    constexpr uint64_t kSlotNs = 1000000;
+    uint64_t now = now_ns();
+    while (s.next_due_ns_ <= now) {
+      uint64_t slot_end = (s.next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
+      s.publish(std::min(slot_end, now));
+      s.next_due_ns_ += s.interval_ns_;
+    }
+    shard.timers().schedule(s.timer_, shard.now_ms() + 1);
+  }
+
+  void on_stream(std::span<const std::byte> bytes, uint64_t now) noexcept {
+    if (config_.protocol == Protocol::kTcp) {
+      auto err =
+          tcp_frames_.feed(bytes, [&](std::span<const std::byte> p) { on_envelope(p, now); });
+      if (err != proto::FrameError::kNone) fail(counters_.mismatched, "a frame over 64 MiB");
+      return;
+    }
+    auto err = frames_.feed(bytes, [&](proto::WsOpcode op, bool fin, std::span<const std::byte> p) {
+      if (op == proto::WsOpcode::kPing) {
+        std::byte frame[proto::kMaxClientHeader + 125];
+        size_t n = proto::encode_client_frame(frame, proto::WsOpcode::kPong,
+                                              p.subspan(0, std::min<size_t>(p.size(), 125)), 0);
+        conn_.send_copy({frame, n});
+      } else if (op == proto::WsOpcode::kBinary && fin) {
+        on_envelope(p, now);
+      } else if (op == proto::WsOpcode::kText || op == proto::WsOpcode::kContinuation) {
+        fail(counters_.mismatched, "an unexpected text or fragmented frame");
+      }
+    });
+    if (err != proto::ServerFrameReader::Error::kNone)
+      fail(counters_.mismatched, "a malformed frame");
+  }
+
+  void on_envelope(std::span<const std::byte> e, uint64_t now) noexcept {
+    if (failed_ || e.size() < 3) return fail(counters_.mismatched, "a short envelope");
+    uint8_t op = std::to_integer<uint8_t>(e[0]);
+    size_t at = 3 + std::to_integer<size_t>(e[2]);
+    auto room_end = [&]() -> size_t {
+      if (e.size() <= at) return 0;
+      return at + 1 + std::to_integer<size_t>(e[at]);
+    };
+    switch (op) {
+      case bin::kJoined: {
+        size_t p = room_end();
+        if (p == 0 || e.size() < p + 8) return fail(counters_.mismatched, "a short joined");
+        last_seq_ = read_u64(e.data() + p);
+        service_.shared().joined.fetch_add(1, std::memory_order_release);
+        return;
+      }
+      case bin::kMsg: {
+        size_t p = room_end();
+        if (p == 0 || e.size() < p + 8 + kStampBytes)
+          return fail(counters_.mismatched, "a short msg");
+        uint64_t seq = read_u64(e.data() + p);
+        uint64_t sent_at = read_u64(e.data() + p + 8);
+        if (seq == last_seq_ + 1) {
+          last_seq_ = seq;
+        } else if (seq > last_seq_ + 1) {
+          counters_.add(counters_.lost, seq - last_seq_ - 1);
+          counters_.note_error("a member missed sequence numbers " + std::to_string(last_seq_ + 1) +
+                               ".." + std::to_string(seq - 1));
+          last_seq_ = seq;
+        } else {
+          counters_.add(counters_.duplicated);
+          counters_.note_error("a member got seq " + std::to_string(seq) + " after " +
+                               std::to_string(last_seq_) + " (duplicate or out of order)");
+          return;
+        }
+        counters_.add(counters_.received);
+        counters_.add(counters_.bytes_received, e.size() - p - 8);
+        if (service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
+          counters_.record(now - sent_at);
+        }
+        return;
+      }
+      case bin::kGap: {
+        size_t p = room_end();
+        if (p == 0 || e.size() < p + 16) return fail(counters_.mismatched, "a short gap");
+        uint64_t from = read_u64(e.data() + p), to = read_u64(e.data() + p + 8);
+        counters_.add(counters_.lost, to - from + 1);
+        counters_.note_error("the gateway skipped messages for a slow member (gap notice)");
+        last_seq_ = std::max(last_seq_, to);
+        return;
+      }
+      case bin::kAck:
+        if (in_flight_ > 0) --in_flight_;
+        if (config_.rate_per_publisher <= 0 && sending_ &&
+            !service_.run().finished.load(std::memory_order_relaxed)) {
+          publish(now_ns());
+        }
+        return;
+      case bin::kError: {
+        std::string message;
+        if (e.size() >= at + 3) {
+          size_t n = std::to_integer<size_t>(e[at + 1]) | std::to_integer<size_t>(e[at + 2]) << 8;
+          message.assign(reinterpret_cast<const char*>(e.data()) + at + 3,
+                         std::min(n, e.size() - at - 3));
+        }
+        return fail(counters_.mismatched, "the gateway answered an error: " + message);
+      }
+      default:
+        return;
+    }
+  }
+
+  core::Connection& conn_;
+  FanoutClientService& service_;
+  const FanoutConfig& config_;
+  BenchCounters& counters_;
+  bool member_;
+  uint32_t index_;
+  std::string room_;
+  proto::ServerFrameReader frames_;
+  proto::LengthPrefixedParser tcp_frames_;
+  core::Timer timer_;
+  std::string handshake_;
+  std::vector<std::byte> scratch_;
+  std::vector<std::byte> pub_frame_;
+  uint64_t rng_ = 0x2545F4914F6CDD1Dull;
+  uint64_t last_seq_ = 0;
+  uint64_t published_ = 0;
+  uint64_t in_flight_ = 0;
+  uint64_t interval_ns_ = 0;
+  uint64_t next_due_ns_ = 0;
+  bool ready_ = false;
+  bool failed_ = false;
+  bool sending_ = false;
+};
+
+}  // namespace
+
+FanoutClientService::FanoutClientService(const FanoutConfig& config, BenchCounters& counters,
+                                         SharedRunState& run, FanoutShared& shared,
+                                         uint32_t members, uint32_t first_member,
+                                         uint32_t first_publisher) noexcept
+    : config_(config),
+      counters_(counters),
+      run_(run),
+      shared_(shared),
+      members_(members),
+      first_member_(first_member),
+      first_publisher_(first_publisher),
+      tick_(&FanoutClientService::on_tick, this) {}
+
+FanoutClientService::~FanoutClientService() = default;
+
+std::unique_ptr<core::StreamSession> FanoutClientService::open(core::Connection& conn) noexcept {
+  if (shard_ == nullptr) {
+    shard_ = &conn.shard();
+    shard_->timers().schedule(tick_, shard_->now_ms() + 1000);
+  }
+  uint32_t ordinal = opened_++;
+  bool member = ordinal < members_;
+  uint32_t index = member ? first_member_ + ordinal : first_publisher_ + (ordinal - members_);
+  return std::make_unique<FanoutSession>(conn, *this, member, index);
+}
+
+void FanoutClientService::on_connect_failed(int error) noexcept {
+  counters_.add(counters_.connect_failed);
+  counters_.note_error(std::string("cannot connect: ") + std::strerror(error));
+}
+
+void FanoutClientService::on_tick(void* self) noexcept {
+  auto& service = *static_cast<FanoutClientService*>(self);
+  service.counters_.publish_interval();
+  service.shard_->timers().schedule(service.tick_, service.shard_->now_ms() + 1000);
+}
+
+}  // namespace rg::bench

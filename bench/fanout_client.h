@@ -1,0 +1,72 @@
+#pragma once
+// The `fanout` scenario's client side, on ringgate's gateway protocol (binary envelope,
+// over WebSocket binary frames or raw TCP frames): --members connections join --rooms
+// rooms (member i joins room i % rooms), --pubs connections publish to them (publisher j
+// to room j % rooms) once every member has joined. Each publish carries its send time, so
+// members measure end-to-end latency; members check each room's sequence numbers and
+// count deliveries, losses (skipped seqs, gap notices), duplicates and reorderings.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bench/bench_counters.h"
+#include "bench/echo_client.h"
+#include "core/services.h"
+#include "core/timer_wheel.h"
+
+namespace rg::core {
+class Shard;
+}
+
+namespace rg::bench {
+
+struct FanoutConfig {
+  Protocol protocol = Protocol::kWebSocket;
+  std::string host;  // Host header (WebSocket)
+  std::string path = "/";
+  uint32_t rooms = 1;
+  uint64_t size = 32;             // publish payload bytes (at least 24: time, publisher, count)
+  uint32_t pipeline = 1;          // closed loop: publishes awaiting their ack, per publisher
+  double rate_per_publisher = 0;  // open loop when > 0
+};
+
+// Shared by every load thread.
+struct FanoutShared {
+  std::atomic<uint32_t> joined{0};  // members whose join was answered
+  uint32_t members = 0;
+};
+
+class FanoutClientService final : public core::StreamService {
+ public:
+  // This thread's connections: the first `members` it opens are members (global indices
+  // from `first_member`), the rest publishers (from `first_publisher`).
+  FanoutClientService(const FanoutConfig& config, BenchCounters& counters, SharedRunState& run,
+                      FanoutShared& shared, uint32_t members, uint32_t first_member,
+                      uint32_t first_publisher) noexcept;
+  ~FanoutClientService() override;
+  std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
+  void on_connect_failed(int error) noexcept override;
+
+  const FanoutConfig& config() const noexcept { return config_; }
+  BenchCounters& counters() noexcept { return counters_; }
+  SharedRunState& run() noexcept { return run_; }
+  FanoutShared& shared() noexcept { return shared_; }
+
+ private:
+  static void on_tick(void* self) noexcept;
+
+  FanoutConfig config_;
+  BenchCounters& counters_;
+  SharedRunState& run_;
+  FanoutShared& shared_;
+  uint32_t members_;
+  uint32_t first_member_;
+  uint32_t first_publisher_;
+  uint32_t opened_ = 0;
+  core::Shard* shard_ = nullptr;
+  core::Timer tick_;
+};
+
+}  // namespace rg::bench
