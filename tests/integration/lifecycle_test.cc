@@ -106,7 +106,13 @@ TEST(Lifecycle, PortInUseIsAClearError) {
 TEST(Lifecycle, UsesMimallocUnlessASanitizerOwnsMalloc) {
   GatewayProcess gateway;
   ASSERT_TRUE(gateway.started());
+  // The start-up line is on stdout; the description line on stderr is read by another
+  // thread and may arrive a moment later.
   std::string err = gateway.stderr_text();
+  for (int i = 0; i < 200 && err.find("allocator ") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    err = gateway.stderr_text();
+  }
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   EXPECT_NE(err.find("allocator system"), std::string::npos) << err;
 #else
