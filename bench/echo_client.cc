@@ -1,27 +1,22 @@
 #include "bench/echo_client.h"
 
+#include "bench/ws_upgrade.h"
+
 #include <algorithm>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
 #include "proto/length_prefixed.h"
 #include "proto/ws_client_codec.h"
-#include "proto/ws_handshake.h"
 
 namespace rg::bench {
 
 namespace {
-
-uint64_t now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 class EchoClientSession final : public core::StreamSession, public EchoClientService::Paced {
  public:
@@ -37,10 +32,7 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
         tcp_frames_(static_cast<uint32_t>(config_.size)),
         rng_(0x9E3779B97F4A7C15ull ^ reinterpret_cast<uintptr_t>(this)) {
     if (config_.protocol == Protocol::kWebSocket) {
-      std::string request = "GET " + config_.path + " HTTP/1.1\r\nHost: " + config_.host +
-                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            "Sec-WebSocket-Key: " +
-                            kKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      std::string request = WsUpgrade::request(config_.path, config_.host);
       conn_.send_copy(std::as_bytes(std::span(request)));
     } else {
       start();
@@ -57,27 +49,17 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   }
 
   void on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept override {
-    uint64_t now = now_ns();  // everything in one read arrived at the same moment
+    uint64_t now = core::monotonic_ns();  // everything in one read arrived at the same moment
     if (!ready_) {
-      handshake_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-      size_t end = handshake_.find("\r\n\r\n");
-      if (end == std::string::npos) {
-        if (handshake_.size() > 16384) fail_handshake("no end to the response head");
-        return;
+      std::string rest, why;
+      switch (upgrade_.feed(bytes, rest, why)) {
+        case WsUpgrade::Result::kIncomplete:
+          return;
+        case WsUpgrade::Result::kFailed:
+          return fail_handshake(why);
+        case WsUpgrade::Result::kUpgraded:
+          break;
       }
-      std::string_view head(handshake_.data(), end + 4);
-      if (head.rfind("HTTP/1.1 101", 0) != 0) {
-        return fail_handshake("the server answered " +
-                              std::string(head.substr(0, head.find('\r'))));
-      }
-      if (head.find("Sec-WebSocket-Accept: " + proto::websocket_accept(kKey)) ==
-              std::string::npos &&
-          head.find("sec-websocket-accept: " + proto::websocket_accept(kKey)) ==
-              std::string::npos) {
-        return fail_handshake("wrong or missing Sec-WebSocket-Accept");
-      }
-      std::string rest = handshake_.substr(end + 4);
-      std::string().swap(handshake_);
       start();
       if (!rest.empty()) on_frames(std::as_bytes(std::span(rest)), now);
       return;
@@ -86,8 +68,6 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   }
 
  private:
-  static constexpr const char* kKey = "cmluZ2dhdGUtYmVuY2gtMQ==";
-
   void start() noexcept {
     ready_ = true;
     counters_.add(counters_.open);
@@ -96,12 +76,12 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
       // staggered offsets so that they do not all send in the same instant.
       interval_ns_ = static_cast<uint64_t>(1e9 / config_.rate_per_connection);
       uint64_t ordinal = service_.paced_count();
-      next_due_ns_ = now_ns() + (ordinal * 7919 % 1000) * interval_ns_ / 1000;
+      next_due_ns_ = core::monotonic_ns() + (ordinal * 7919 % 1000) * interval_ns_ / 1000;
       paced_ = true;
       service_.add_paced(this);
       return;
     }
-    for (uint32_t i = 0; i < config_.pipeline; ++i) send_one(now_ns());
+    for (uint32_t i = 0; i < config_.pipeline; ++i) send_one(core::monotonic_ns());
   }
 
  public:
@@ -234,7 +214,7 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   std::vector<std::byte> frame_;
   proto::ServerFrameReader frames_;
   proto::LengthPrefixedParser tcp_frames_;
-  std::string handshake_;
+  WsUpgrade upgrade_;
   uint64_t rng_;
   bool ready_ = false;
   bool failed_ = false;
@@ -271,7 +251,7 @@ void EchoClientService::remove_paced(Paced* session) noexcept {
 
 void EchoClientService::on_pace(void* self) noexcept {
   auto& service = *static_cast<EchoClientService*>(self);
-  uint64_t now = now_ns();
+  uint64_t now = core::monotonic_ns();
   for (Paced* session : service.paced_) session->send_due(now);
   if (!service.paced_.empty()) {
     service.shard_->timers().schedule(service.pace_, service.shard_->now_ms() + 1);

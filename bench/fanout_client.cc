@@ -1,18 +1,19 @@
 #include "bench/fanout_client.h"
 
+#include "bench/ws_upgrade.h"
+
 #include <algorithm>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
 #include "proto/binary_envelope.h"
 #include "proto/length_prefixed.h"
 #include "proto/ws_client_codec.h"
-#include "proto/ws_handshake.h"
 
 namespace rg::bench {
 
@@ -21,13 +22,6 @@ namespace {
 namespace bin = proto::bin;
 
 constexpr size_t kStampBytes = 24;  // u64 intended send time, u64 publisher, u64 count
-constexpr size_t kPubHead = 5;      // op, flags, id length, id, room length
-
-uint64_t now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 uint64_t read_u64(const std::byte* p) {
   uint64_t v;
@@ -50,10 +44,7 @@ class FanoutSession final : public core::StreamSession {
         tcp_frames_(64 << 20),
         timer_(&FanoutSession::on_timer, this) {
     if (config_.protocol == Protocol::kWebSocket) {
-      std::string request = "GET " + config_.path + " HTTP/1.1\r\nHost: " + config_.host +
-                            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            "Sec-WebSocket-Key: " +
-                            kKey + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      std::string request = WsUpgrade::request(config_.path, config_.host);
       conn_.send_copy(std::as_bytes(std::span(request)));
     } else {
       start();
@@ -69,17 +60,17 @@ class FanoutSession final : public core::StreamSession {
   }
 
   void on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept override {
-    uint64_t now = now_ns();
+    uint64_t now = core::monotonic_ns();
     if (!ready_) {
-      handshake_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-      size_t end = handshake_.find("\r\n\r\n");
-      if (end == std::string::npos) return;
-      if (handshake_.rfind("HTTP/1.1 101", 0) != 0) {
-        return fail(counters_.handshake_failed, "WebSocket handshake failed: the server answered " +
-                                                    handshake_.substr(0, handshake_.find('\r')));
+      std::string rest, why;
+      switch (upgrade_.feed(bytes, rest, why)) {
+        case WsUpgrade::Result::kIncomplete:
+          return;
+        case WsUpgrade::Result::kFailed:
+          return fail(counters_.handshake_failed, "WebSocket handshake failed: " + why);
+        case WsUpgrade::Result::kUpgraded:
+          break;
       }
-      std::string rest = handshake_.substr(end + 4);
-      std::string().swap(handshake_);
       start();
       if (!rest.empty()) on_stream(std::as_bytes(std::span(rest)), now);
       return;
@@ -88,8 +79,6 @@ class FanoutSession final : public core::StreamSession {
   }
 
  private:
-  static constexpr const char* kKey = "cmluZ2dhdGUtYmVuY2gtMg==";
-
   void fail(std::atomic<uint64_t>& counter, const std::string& why) noexcept {
     if (failed_) return;
     failed_ = true;
@@ -101,17 +90,9 @@ class FanoutSession final : public core::StreamSession {
   void start() noexcept {
     ready_ = true;
     counters_.add(counters_.open);
-    std::byte frame[bin::kMaxReplySize];
     if (member_) {
-      // join: op, flags, no id, room
-      size_t n = 0;
-      frame[n++] = std::byte{bin::kJoin};
-      frame[n++] = std::byte{0};
-      frame[n++] = std::byte{0};
-      frame[n++] = static_cast<std::byte>(room_.size());
-      std::memcpy(frame + n, room_.data(), room_.size());
-      n += room_.size();
-      send_envelope({frame, n});
+      std::byte frame[bin::kMaxRequestHead];
+      send_envelope({frame, bin::write_request(frame, bin::kJoin, 0, {}, room_)});
     } else {
       // Publishers wait for every member to be in its room.
       conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + 1);
@@ -136,18 +117,14 @@ class FanoutSession final : public core::StreamSession {
   // A publish whose payload starts with its intended send time.
   void publish(uint64_t intended) noexcept {
     if (pub_frame_.empty()) {
-      // op, flags, a 1-byte id (so the gateway acks: the closed loop runs on acks), room
-      pub_frame_.resize(kPubHead + room_.size() + std::max<uint64_t>(config_.size, kStampBytes));
-      pub_frame_[0] = std::byte{bin::kPub};
-      pub_frame_[1] = std::byte{0};
-      pub_frame_[2] = std::byte{1};
-      pub_frame_[3] = std::byte{'p'};
-      pub_frame_[4] = static_cast<std::byte>(room_.size());
-      std::memcpy(pub_frame_.data() + kPubHead, room_.data(), room_.size());
-      std::fill(pub_frame_.begin() + static_cast<ptrdiff_t>(kPubHead + room_.size()),
-                pub_frame_.end(), std::byte{'x'});
+      // A 1-byte id, so that the gateway acks: the closed loop runs on acks.
+      std::byte head[bin::kMaxRequestHead];
+      size_t n = bin::write_request(head, bin::kPub, 0, "p", room_);
+      pub_frame_.assign(head, head + n);
+      stamp_at_ = n;
+      pub_frame_.resize(n + std::max<uint64_t>(config_.size, kStampBytes), std::byte{'x'});
     }
-    std::byte* stamp = pub_frame_.data() + kPubHead + room_.size();
+    std::byte* stamp = pub_frame_.data() + stamp_at_;
     uint64_t publisher = index_;
     std::memcpy(stamp, &intended, 8);
     std::memcpy(stamp + 8, &publisher, 8);
@@ -169,7 +146,7 @@ class FanoutSession final : public core::StreamSession {
         return;
       }
       s.sending_ = true;
-      uint64_t now = now_ns();
+      uint64_t now = core::monotonic_ns();
       if (s.config_.rate_per_publisher > 0) {
         s.interval_ns_ = static_cast<uint64_t>(1e9 / s.config_.rate_per_publisher);
         s.next_due_ns_ = now;
@@ -181,7 +158,7 @@ class FanoutSession final : public core::StreamSession {
     // Open loop in 1 ms slots: a publish due within a slot is stamped with the slot's end,
     // so a stall shows in the latency instead of hiding (no coordinated omission).
     constexpr uint64_t kSlotNs = 1000000;
-    uint64_t now = now_ns();
+    uint64_t now = core::monotonic_ns();
     while (s.next_due_ns_ <= now) {
       uint64_t slot_end = (s.next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
       s.publish(std::min(slot_end, now));
@@ -268,7 +245,7 @@ class FanoutSession final : public core::StreamSession {
         if (in_flight_ > 0) --in_flight_;
         if (config_.rate_per_publisher <= 0 && sending_ &&
             !service_.run().finished.load(std::memory_order_relaxed)) {
-          publish(now_ns());
+          publish(core::monotonic_ns());
         }
         return;
       case bin::kError: {
@@ -295,9 +272,10 @@ class FanoutSession final : public core::StreamSession {
   proto::ServerFrameReader frames_;
   proto::LengthPrefixedParser tcp_frames_;
   core::Timer timer_;
-  std::string handshake_;
+  WsUpgrade upgrade_;
   std::vector<std::byte> scratch_;
   std::vector<std::byte> pub_frame_;
+  size_t stamp_at_ = 0;  // where a publish's payload starts in pub_frame_
   uint64_t rng_ = 0x2545F4914F6CDD1Dull;
   uint64_t last_seq_ = 0;
   uint64_t published_ = 0;

@@ -354,7 +354,6 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
   // Backwards: a member cut off on the way may be removed at once, and removal moves the
   // last entry (already served) into its place.
   for (size_t i = room.members.size(); i-- > 0;) {
-    if (i >= room.members.size()) continue;
     LocalRoom::Entry entry = room.members[i];
     Member& member = *entry.member;
     if (from_here && !message.echo() && member.id_ == message.origin_member()) continue;
@@ -441,68 +440,57 @@ void RoomHub::on_woken() noexcept {
   port_.on_woken();
 }
 
-void RoomHub::reply_error(Member& member, WireForm form, proto::RequestError error,
-                          std::string_view id) noexcept {
+template <class Json, class Binary>
+void RoomHub::reply(Member& member, WireForm form, Json&& json, Binary&& binary) noexcept {
   if (form == WireForm::kWsJson) {
     reply_.clear();
-    proto::append_json_error(reply_, error.code, error.message, id);
-    return member.send_reply(form, as_bytes(reply_));
+    json(reply_);
+    member.send_reply(form, as_bytes(reply_));
+    return;
   }
   std::byte out[proto::bin::kMaxReplySize];
-  member.send_reply(form, {out, proto::bin::write_error(out, error.code, error.message, id)});
+  member.send_reply(form, {out, binary(out)});
+}
+
+void RoomHub::reply_error(Member& member, WireForm form, proto::RequestError error,
+                          std::string_view id) noexcept {
+  reply(
+      member, form,
+      [&](std::string& o) { proto::append_json_error(o, error.code, error.message, id); },
+      [&](std::byte* o) { return proto::bin::write_error(o, error.code, error.message, id); });
 }
 
 void RoomHub::reply_joined(Member& member, WireForm form, std::string_view room, uint64_t seq,
                            std::string_view id) noexcept {
-  if (form == WireForm::kWsJson) {
-    reply_.clear();
-    proto::append_json_joined(reply_, room, seq, id);
-    return member.send_reply(form, as_bytes(reply_));
-  }
-  std::byte out[proto::bin::kMaxReplySize];
-  member.send_reply(form, {out, proto::bin::write_joined(out, room, seq, id)});
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_joined(o, room, seq, id); },
+      [&](std::byte* o) { return proto::bin::write_joined(o, room, seq, id); });
 }
 
 void RoomHub::reply_left(Member& member, WireForm form, std::string_view room,
                          std::string_view id) noexcept {
-  if (form == WireForm::kWsJson) {
-    reply_.clear();
-    proto::append_json_left(reply_, room, id);
-    return member.send_reply(form, as_bytes(reply_));
-  }
-  std::byte out[proto::bin::kMaxReplySize];
-  member.send_reply(form, {out, proto::bin::write_left(out, room, id)});
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_left(o, room, id); },
+      [&](std::byte* o) { return proto::bin::write_left(o, room, id); });
 }
 
 void RoomHub::reply_ack(Member& member, WireForm form, std::string_view id, uint64_t seq) noexcept {
-  if (form == WireForm::kWsJson) {
-    reply_.clear();
-    proto::append_json_ack(reply_, id, seq);
-    return member.send_reply(form, as_bytes(reply_));
-  }
-  std::byte out[proto::bin::kMaxReplySize];
-  member.send_reply(form, {out, proto::bin::write_ack(out, id, seq)});
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_ack(o, id, seq); },
+      [&](std::byte* o) { return proto::bin::write_ack(o, id, seq); });
 }
 
 void RoomHub::reply_gap(Member& member, WireForm form, std::string_view room, uint64_t from,
                         uint64_t to) noexcept {
-  if (form == WireForm::kWsJson) {
-    reply_.clear();
-    proto::append_json_gap(reply_, room, from, to);
-    return member.send_reply(form, as_bytes(reply_));
-  }
-  std::byte out[proto::bin::kMaxReplySize];
-  member.send_reply(form, {out, proto::bin::write_gap(out, room, from, to)});
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_gap(o, room, from, to); },
+      [&](std::byte* o) { return proto::bin::write_gap(o, room, from, to); });
 }
 
 void RoomHub::reply_pong(Member& member, WireForm form, std::string_view id) noexcept {
-  if (form == WireForm::kWsJson) {
-    reply_.clear();
-    proto::append_json_pong(reply_, id);
-    return member.send_reply(form, as_bytes(reply_));
-  }
-  std::byte out[proto::bin::kMaxReplySize];
-  member.send_reply(form, {out, proto::bin::write_pong(out, id)});
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_pong(o, id); },
+      [&](std::byte* o) { return proto::bin::write_pong(o, id); });
 }
 
 }  // namespace rg::gateway

@@ -128,6 +128,10 @@ class RoomHub final : public core::LoopHook {
   void hold(Member& member) noexcept;
   static void owner_send(void* self, unsigned shard, RoomMessage* message);
 
+  // Sends one reply in `form`: `json(std::string&)` appends the JSON text, `binary(std::byte*)`
+  // writes the envelope and returns its size.
+  template <class Json, class Binary>
+  void reply(Member& member, WireForm form, Json&& json, Binary&& binary) noexcept;
   void reply_joined(Member& m, WireForm form, std::string_view room, uint64_t seq,
                     std::string_view id) noexcept;
   void reply_left(Member& m, WireForm form, std::string_view room, std::string_view id) noexcept;

@@ -117,4 +117,10 @@ inline uint64_t room_hash(std::string_view room) noexcept {
   return h;
 }
 
+// For maps keyed by std::string and searched with a string_view, without a copy.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return room_hash(s); }
+};
+
 }  // namespace rg::gateway

@@ -24,11 +24,6 @@ struct OwnerLimits {
   size_t max_idle_rooms = 100000;  // rooms without members remembered by this shard
 };
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const noexcept { return room_hash(s); }
-};
-
 class OwnedRooms {
  public:
   // Hands `message` (and a reference) to shard `shard`.

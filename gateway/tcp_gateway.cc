@@ -23,10 +23,9 @@ class TcpGatewaySession final : public core::StreamSession {
   ~TcpGatewaySession() override { hub_.detach(member_); }
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override {
-    if (closed_) return;
+    if (conn.closing()) return;
     core::ShardStats& stats = conn.stats();
     proto::FrameError error = parser_.feed(bytes, [&](std::span<const std::byte> frame) {
-      if (closed_) return;
       ++stats.messages_in;
       proto::Request request;
       if (proto::RequestError e = proto::bin::parse_request(frame, request)) {
@@ -35,11 +34,10 @@ class TcpGatewaySession final : public core::StreamSession {
       }
       hub_.handle(member_, WireForm::kTcp, request);
     });
-    if (error != proto::FrameError::kNone && !closed_) {
+    if (error != proto::FrameError::kNone && !conn.closing()) {
       // The stream has lost its framing: nothing after this can be trusted.
       hub_.reply_error(member_, WireForm::kTcp,
                        {proto::ErrorCode::kTooLarge, "frame longer than --max-frame"}, {});
-      closed_ = true;
       conn.fail_protocol();
     }
   }
@@ -47,8 +45,7 @@ class TcpGatewaySession final : public core::StreamSession {
  private:
   static void cut_off(void* self) noexcept {
     auto& session = *static_cast<TcpGatewaySession*>(self);
-    if (session.closed_) return;
-    session.closed_ = true;
+    if (session.conn_.closing()) return;
     session.conn_.discard_unsent();
     session.hub_.reply_error(session.member_, WireForm::kTcp,
                              {proto::ErrorCode::kSlowConsumer, "slow consumer"}, {});
@@ -60,7 +57,6 @@ class TcpGatewaySession final : public core::StreamSession {
   RoomHub& hub_;
   proto::LengthPrefixedParser parser_;
   StreamMember member_;
-  bool closed_ = false;
 };
 
 }  // namespace

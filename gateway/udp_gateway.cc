@@ -11,8 +11,9 @@ namespace {
 
 constexpr uint32_t kSweepIntervalMs = 1000;
 
-std::string address_key(const sockaddr* address, socklen_t length) {
-  return std::string(reinterpret_cast<const char*>(address), length);
+// A peer is found by its address's bytes, looked up without a copy.
+std::string_view address_key(const sockaddr* address, socklen_t length) {
+  return {reinterpret_cast<const char*>(address), length};
 }
 
 }  // namespace
@@ -88,7 +89,7 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
                                     socklen_t from_length, core::RxChunk) noexcept {
   core::Shard& shard = socket.shard();
   ++socket.stats().messages_in;
-  std::string key = address_key(from, from_length);
+  std::string_view key = address_key(from, from_length);
   auto it = peers_.find(key);
   Peer* peer = it == peers_.end() ? nullptr : it->second.get();
   proto::Request request;
@@ -125,7 +126,7 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
     auto created = std::make_unique<Peer>(socket, from, from_length);
     peer = created.get();
     hub_.attach(*peer);
-    peers_.emplace(std::move(key), std::move(created));
+    peers_.emplace(std::string(key), std::move(created));
   }
   peer->last_heard_ms = shard.now_ms();
   if (request.op == proto::RequestOp::kPub && hub_.congested()) {

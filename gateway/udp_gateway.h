@@ -18,6 +18,7 @@
 #include "core/shard.h"
 #include "core/timer_wheel.h"
 #include "gateway/member.h"
+#include "gateway/room_message.h"
 #include "gateway/udp_cookie.h"
 
 namespace rg::gateway {
@@ -50,7 +51,8 @@ class UdpGatewayService final : public core::DatagramService {
   const CookieKey& key_;
   UdpGatewayConfig config_;
   core::DatagramSocket* socket_ = nullptr;
-  std::unordered_map<std::string, std::unique_ptr<Peer>> peers_;  // by address bytes
+  // By address bytes; looked up per datagram without allocating (transparent hash).
+  std::unordered_map<std::string, std::unique_ptr<Peer>, StringHash, std::equal_to<>> peers_;
   core::Timer sweep_;
 };
 

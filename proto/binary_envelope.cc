@@ -125,6 +125,14 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
   return {};
 }
 
+size_t write_request(std::byte* out, uint8_t op, uint8_t flags, std::string_view id,
+                     std::string_view room) noexcept {
+  Writer w(out);
+  w.header(op, flags, id);
+  w.room(room);
+  return w.size();
+}
+
 size_t msg_size(std::string_view room, size_t data_size) noexcept {
   return kHeaderSize + 1 + room.size() + 8 + data_size;
 }

@@ -45,6 +45,13 @@ inline constexpr size_t kHeaderSize = 3;
 // checked here (the caller validates the JSON).
 RequestError parse_request(std::span<const std::byte> frame, Request& out) noexcept;
 
+// Client side (load generators, tools): writes a request's header and room, `op` being
+// kJoin, kLeave or kPub (whose data the caller appends, as a join's cookie). Returns the
+// size: at most kMaxRequestHead bytes.
+inline constexpr size_t kMaxRequestHead = kHeaderSize + 255 + 1 + 255;
+size_t write_request(std::byte* out, uint8_t op, uint8_t flags, std::string_view id,
+                     std::string_view room) noexcept;
+
 // Sizes and writers of server frames; each writer fills exactly the size bytes.
 size_t msg_size(std::string_view room, size_t data_size) noexcept;
 void write_msg(std::byte* out, std::string_view room, uint64_t seq, std::string_view data,

@@ -47,22 +47,33 @@ ProcessResult bench(std::vector<std::string> args) {
   return run_command(args, 60s);
 }
 
-void expect_counts_agree(const char* proto) {
-  GatewayProcess gateway({"--shards", "2"});
-  ASSERT_TRUE(gateway.started());
+// Runs the bench with --json and expects a clean run: exit 0 and no errors. `r` gets the
+// process's outcome and `results` the JSON it wrote.
+void run_clean(std::vector<std::string> args, ProcessResult& r, std::string& results) {
   std::string json = temp_json();
-  std::string where = std::string(proto) == "ws"
-                          ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo"
-                          : "127.0.0.1:" + std::to_string(gateway.tcp_echo_port());
-  ProcessResult r =
-      bench({"echo", "--proto", proto, std::string(proto) == "ws" ? "--url" : "--target", where,
-             "--conns", "20", "--size", "32", "--pipeline", "4", "--duration", "1", "--warmup",
-             "0.3", "--threads", "2", "--json", json});
+  args.insert(args.end(), {"--json", json});
+  r = bench(args);
+  results = read_file(json);
+  unlink(json.c_str());
   ASSERT_TRUE(r.exited);
   ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("errors        0"), std::string::npos) << r.stdout_text;
+}
+
+void expect_counts_agree(const char* proto) {
+  GatewayProcess gateway({"--shards", "2"});
+  ASSERT_TRUE(gateway.started());
+  std::string where = std::string(proto) == "ws"
+                          ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/echo"
+                          : "127.0.0.1:" + std::to_string(gateway.tcp_echo_port());
+  ProcessResult r;
+  std::string out;
+  run_clean({"echo", "--proto", proto, std::string(proto) == "ws" ? "--url" : "--target", where,
+             "--conns", "20", "--size", "32", "--pipeline", "4", "--duration", "1", "--warmup",
+             "0.3", "--threads", "2"},
+            r, out);
+  if (::testing::Test::HasFatalFailure()) return;
   EXPECT_NE(r.stderr_text.find("msg/s"), std::string::npos) << "a progress line each second";
-  std::string out = read_file(json);
   uint64_t measured = json_number(out, "messages");
   uint64_t sent = json_number(out, "total_sent");
   uint64_t received = json_number(out, "total_received");
@@ -74,7 +85,6 @@ void expect_counts_agree(const char* proto) {
   // Everything the bench sent reached the server; everything it counted came from it.
   EXPECT_EQ(gateway.total("messages_in"), sent);
   EXPECT_GE(gateway.total("messages_out"), received);
-  unlink(json.c_str());
 }
 
 // fanout over WebSocket and raw TCP: every delivery the bench counted was one the gateway
@@ -82,20 +92,19 @@ void expect_counts_agree(const char* proto) {
 void expect_fanout_counts_agree(const char* proto) {
   GatewayProcess gateway({"--shards", "4"});
   ASSERT_TRUE(gateway.started());
-  std::string json = temp_json();
   bool ws = std::string(proto) == "ws";
   std::string where = ws ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/"
                          : "127.0.0.1:" + std::to_string(gateway.tcp_port());
-  ProcessResult r = bench({"fanout", "--proto",    proto, ws ? "--url" : "--target",
-                           where,    "--rooms",    "2",   "--pubs",
-                           "4",      "--members",  "60",  "--size",
-                           "40",     "--pipeline", "4",   "--duration",
-                           "1",      "--warmup",   "0.3", "--threads",
-                           "2",      "--json",     json});
-  ASSERT_TRUE(r.exited);
-  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
-  EXPECT_NE(r.stdout_text.find("errors        0"), std::string::npos) << r.stdout_text;
-  std::string out = read_file(json);
+  ProcessResult r;
+  std::string out;
+  run_clean({"fanout", "--proto",    proto, ws ? "--url" : "--target",
+             where,    "--rooms",    "2",   "--pubs",
+             "4",      "--members",  "60",  "--size",
+             "40",     "--pipeline", "4",   "--duration",
+             "1",      "--warmup",   "0.3", "--threads",
+             "2"},
+            r, out);
+  if (::testing::Test::HasFatalFailure()) return;
   uint64_t published = json_number(out, "total_sent");
   uint64_t delivered = json_number(out, "total_received");
   EXPECT_GT(json_number(out, "messages"), 1000u);
@@ -109,7 +118,6 @@ void expect_fanout_counts_agree(const char* proto) {
   EXPECT_GE(server_delivered, delivered);
   EXPECT_LE(server_delivered, server_published * 30u);
   EXPECT_LE(server_published, published);
-  unlink(json.c_str());
 }
 
 TEST(Bench, WebSocketFanoutCountsAgreeWithTheServer) {

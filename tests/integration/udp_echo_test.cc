@@ -66,7 +66,8 @@ TEST(UdpEcho, ABurstIsEchoedFromManyClients) {
   GatewayProcess gateway({"--shards", "2"});
   ASSERT_TRUE(gateway.started());
   std::vector<std::unique_ptr<UdpClient>> clients;
-  for (int c = 0; c < 8; ++c) clients.push_back(std::make_unique<UdpClient>(gateway.udp_echo_port()));
+  for (int c = 0; c < 8; ++c)
+    clients.push_back(std::make_unique<UdpClient>(gateway.udp_echo_port()));
   for (int i = 0; i < 32; ++i) {
     for (int c = 0; c < 8; ++c) ASSERT_TRUE(clients[c]->send(std::to_string(c * 1000 + i)));
   }

@@ -10,7 +10,6 @@ is bounded in time; the process exits non-zero on the first failure.
 import asyncio
 import base64
 import json
-import os
 import re
 import signal
 import socket

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,19 @@ TEST(BinaryEnvelope, ParsesEachOp) {
   ASSERT_FALSE(parse_request(ping, r));
   EXPECT_EQ(r.op, RequestOp::kPing);
   EXPECT_EQ(r.id, "p");
+}
+
+TEST(BinaryEnvelope, AClientsRequestParsesBack) {
+  std::byte out[kMaxRequestHead + 4];
+  size_t n = write_request(out, kPub, kFlagEcho, "id", "room");
+  std::memcpy(out + n, "data", 4);
+  Request r;
+  ASSERT_FALSE(parse_request({out, n + 4}, r));
+  EXPECT_EQ(r.op, RequestOp::kPub);
+  EXPECT_EQ(r.id, "id");
+  EXPECT_EQ(r.room, "room");
+  EXPECT_EQ(r.data, "data");
+  EXPECT_TRUE(r.echo);
 }
 
 TEST(BinaryEnvelope, EveryMalformedFrameNamesItsError) {
