@@ -89,8 +89,16 @@ TEST(Bus, AllPairsUnderConcurrency) {
       std::vector<uint64_t> sent(kShards, 0), expect(kShards, 0);
       uint64_t received = 0;
       const uint64_t want = kPerPair * (kShards - 1);
+      auto all_sent = [&] {
+        for (unsigned to = 0; to < kShards; ++to) {
+          if (to != self && sent[to] < kPerPair) return false;
+        }
+        return port.backlog(kReplyLane) == 0;
+      };
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-      while (received < want || port.backlog(kReplyLane) > 0) {
+      // A thread may receive everything before it has sent everything (the scheduler can
+      // starve it), so it keeps going until both are done.
+      while (received < want || !all_sent()) {
         for (unsigned to = 0; to < kShards; ++to) {
           for (int k = 0; k < 64 && to != self && sent[to] < kPerPair; ++k) {
             port.send(to, kReplyLane, new Numbered(self, sent[to]++, alive));
@@ -108,7 +116,6 @@ TEST(Bus, AllPairsUnderConcurrency) {
           break;
         }
       }
-      // Keep draining until every sender is done, so no port is destroyed under a sender.
     });
   }
   for (auto& t : threads) t.join();
