@@ -182,8 +182,13 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
 
 void RoomHub::leave(Member& member, WireForm form, const proto::Request& request) noexcept {
   for (size_t i = 0; i < member.memberships_.size(); ++i) {
-    if (member.memberships_[i].room->name == request.room) {
+    LocalRoom& room = *member.memberships_[i].room;
+    if (room.name == request.room) {
       remove_membership(member, i);
+      if (!room.active) {  // its `joined` is still owed: answer in order
+        room.pending.push_back({member.id_, form, std::string(request.id), true});
+        return;
+      }
       return reply_left(member, form, request.room, request.id);
     }
   }
@@ -274,8 +279,12 @@ void RoomHub::from_owner(RoomMessage* message) noexcept {
       room->last_seq = message->seq();
       for (const LocalRoom::PendingReply& reply : room->pending) {
         auto m = members_.find(reply.member);
-        if (m != members_.end())
+        if (m == members_.end()) continue;  // gone meanwhile
+        if (reply.left) {
+          reply_left(*m->second, reply.form, room->name, reply.id);
+        } else {
           reply_joined(*m->second, reply.form, room->name, room->last_seq, reply.id);
+        }
       }
       room->pending.clear();
       if (room->members.empty() && !room->retire_listed) {

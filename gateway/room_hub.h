@@ -69,10 +69,13 @@ struct LocalRoom {
     Member* member;
     uint32_t membership;  // index in member->memberships()
   };
-  struct PendingReply {  // a join answered once the owner has told the room's last seq
+  // Replies held until the owner has told the room's last seq: the joins, and any leave
+  // that follows one, so that a client always hears `joined` before its `left`.
+  struct PendingReply {
     uint64_t member;
     WireForm form;
     std::string id;
+    bool left = false;  // a `left` reply, not a `joined` one
   };
   std::string name;
   uint64_t hash = 0;

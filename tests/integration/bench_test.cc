@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "proto/binary_envelope.h"
+#include "proto/length_prefixed.h"
 #include "tests/integration/gateway_process.h"
 
 namespace rg::testing {
@@ -313,6 +316,133 @@ INSTANTIATE_TEST_SUITE_P(Faults, BenchAccounting,
                          ::testing::Values(FaultyEchoServer::Fault::kDrop,
                                            FaultyEchoServer::Fault::kDuplicate,
                                            FaultyEchoServer::Fault::kReorder));
+
+// A stand-in for the gateway's raw TCP port that speaks the binary envelope and gets one
+// delivery wrong on purpose: the 10th message of the room is dropped, sent twice, sent
+// after the 11th, or skipped with a gap notice (what --slow-consumer=drop does).
+class FaultyFanoutGateway {
+ public:
+  enum class Fault { kDrop, kDuplicate, kReorder, kGap };
+  explicit FaultyFanoutGateway(Fault fault) : fault_(fault) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd_, 16);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FaultyFanoutGateway() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  struct Client {
+    int fd;
+    proto::LengthPrefixedParser parser{1 << 20};
+    bool member = false;
+  };
+
+  static void send_frame(int fd, std::span<const std::byte> envelope) {
+    std::string frame(4 + envelope.size(), '\0');
+    uint32_t n = static_cast<uint32_t>(envelope.size());
+    std::memcpy(frame.data(), &n, 4);
+    std::memcpy(frame.data() + 4, envelope.data(), envelope.size());
+    send_all(fd, frame.data(), frame.size());
+  }
+
+  void deliver(std::vector<std::unique_ptr<Client>>& clients, std::string_view room, uint64_t seq,
+               std::string_view data) {
+    std::vector<std::byte> msg(proto::bin::msg_size(room, data.size()));
+    proto::bin::write_msg(msg.data(), room, seq, data, false);
+    std::byte gap[proto::bin::kMaxReplySize];
+    size_t gap_size = proto::bin::write_gap(gap, room, 10, 10);
+    for (auto& c : clients) {
+      if (!c->member) continue;
+      if (seq == 10 && fault_ != Fault::kDuplicate) continue;  // dropped, held or skipped
+      if (seq == 11 && fault_ == Fault::kGap) send_frame(c->fd, {gap, gap_size});
+      send_frame(c->fd, msg);
+      if (seq == 10) send_frame(c->fd, msg);  // kDuplicate
+      if (seq == 11 && fault_ == Fault::kReorder) send_frame(c->fd, held_);
+    }
+    if (seq == 10) held_ = msg;
+  }
+
+  void serve() {
+    std::vector<std::unique_ptr<Client>> clients;
+    uint64_t seq = 0;
+    while (!stop_) {
+      std::vector<pollfd> fds{{fd_, POLLIN, 0}};
+      for (auto& c : clients) fds.push_back({c->fd, POLLIN, 0});
+      if (poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        int c = accept(fd_, nullptr, nullptr);
+        if (c >= 0) clients.push_back(std::make_unique<Client>(Client{c}));
+      }
+      for (size_t i = 1; i < fds.size(); ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        Client& c = *clients[i - 1];
+        std::byte in[65536];
+        ssize_t got = recv(c.fd, in, sizeof in, 0);
+        if (got <= 0) continue;
+        c.parser.feed({in, static_cast<size_t>(got)}, [&](std::span<const std::byte> frame) {
+          proto::Request r;
+          if (proto::bin::parse_request(frame, r)) return;
+          std::byte reply[proto::bin::kMaxReplySize];
+          if (r.op == proto::RequestOp::kJoin) {
+            c.member = true;
+            send_frame(c.fd, {reply, proto::bin::write_joined(reply, r.room, seq, r.id)});
+          } else if (r.op == proto::RequestOp::kPub) {
+            ++seq;
+            send_frame(c.fd, {reply, proto::bin::write_ack(reply, r.id, seq)});
+            deliver(clients, r.room, seq, r.data);
+          }
+        });
+      }
+    }
+    for (auto& c : clients) ::close(c->fd);
+  }
+
+  Fault fault_;
+  int fd_;
+  uint16_t port_ = 0;
+  std::vector<std::byte> held_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+struct FanoutFaultCase {
+  FaultyFanoutGateway::Fault fault;
+  const char* reported;  // what the bench must say about it
+};
+
+class FanoutAccounting : public ::testing::TestWithParam<FanoutFaultCase> {};
+
+TEST_P(FanoutAccounting, LostDuplicatedReorderedOrSkippedDeliveriesAreErrors) {
+  FaultyFanoutGateway server(GetParam().fault);
+  ProcessResult r =
+      bench({"fanout", "--proto", "tcp", "--target", "127.0.0.1:" + std::to_string(server.port()),
+             "--rooms", "1", "--pubs", "1", "--members", "2", "--size", "32", "--duration", "1",
+             "--warmup", "0", "--threads", "1"});
+  ASSERT_TRUE(r.exited);
+  EXPECT_EQ(r.exit_code, 1) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("ERRORS"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find(GetParam().reported), std::string::npos) << r.stdout_text;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, FanoutAccounting,
+    ::testing::Values(
+        FanoutFaultCase{FaultyFanoutGateway::Fault::kDrop, "missed sequence numbers 10..10"},
+        FanoutFaultCase{FaultyFanoutGateway::Fault::kDuplicate, "got seq 10 after 10"},
+        FanoutFaultCase{FaultyFanoutGateway::Fault::kReorder, "duplicated or out of order 2"},
+        FanoutFaultCase{FaultyFanoutGateway::Fault::kGap, "gap notice"}));
 
 }  // namespace
 }  // namespace rg::testing
