@@ -49,6 +49,7 @@ class Member {
   friend class RoomHub;
   uint64_t id_ = 0;  // set by RoomHub::attach, unique within the shard
   bool held_ = false;
+  bool gap_owed_ = false;  // listed in RoomHub::gap_owed_
   std::vector<Membership> memberships_;
 };
 

@@ -19,6 +19,8 @@ constexpr size_t kDrainBudget = 512;
 // Deliveries a room owner may have waiting for room in rings before it stops taking new
 // publishes from other shards (and holds its own publishers).
 constexpr size_t kReplyBacklogLimit = 4 * core::kBusRingCapacity;
+// How often a shard with untold gaps looks at its slow members' output while idle.
+constexpr uint64_t kGapPollMs = 10;
 
 std::span<const std::byte> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
@@ -387,6 +389,10 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
       }
       if (membership.gap_from == 0) membership.gap_from = message.seq();
       membership.gap_to = message.seq();
+      if (!member.gap_owed_) {
+        member.gap_owed_ = true;
+        gap_owed_.push_back(member.id_);
+      }
       ++stats_.slow_skipped;
       continue;
     }
@@ -398,6 +404,28 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     member.send_encoded(block, 0, length);
     ++stats_.delivered;
   }
+}
+
+void RoomHub::tell_owed_gaps() noexcept {
+  size_t kept = 0;
+  for (uint64_t id : gap_owed_) {
+    auto it = members_.find(id);
+    if (it == members_.end()) continue;  // gone
+    Member& member = *it->second;
+    if (member.queued_bytes() > config_.max_outbuf / 2) {
+      gap_owed_[kept++] = id;
+      continue;
+    }
+    member.gap_owed_ = false;
+    for (Membership& membership : member.memberships_) {
+      if (membership.gap_from == 0) continue;
+      reply_gap(member, membership.form, membership.room->name, membership.gap_from,
+                membership.gap_to);
+      membership.gap_from = membership.gap_to = 0;
+      ++stats_.gaps_told;
+    }
+  }
+  gap_owed_.resize(kept);
 }
 
 void RoomHub::on_tick() noexcept {
@@ -427,6 +455,7 @@ void RoomHub::on_tick() noexcept {
     ownership_->leave(name, hash);
   }
   retire_.clear();
+  if (!gap_owed_.empty()) tell_owed_gaps();
   if (!held_.empty() && !congested()) {
     for (Member* member : held_) {
       member->held_ = false;
@@ -441,6 +470,10 @@ uint64_t RoomHub::prepare_to_sleep() noexcept {
   if (more_ || !inbox_.empty()) return 0;
   if (port_.backlog(core::kRequestLane) > 0 || port_.backlog(core::kReplyLane) > 0) {
     return 1;  // waiting for room in another shard's ring: look again shortly
+  }
+  if (!gap_owed_.empty()) {
+    // A slow member's output drains without a completion of ours: look again shortly.
+    return port_.prepare_to_sleep(!throttled_) ? kGapPollMs : 0;
   }
   return port_.prepare_to_sleep(!throttled_) ? kSleepUnbounded : 0;
 }

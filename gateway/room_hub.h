@@ -129,6 +129,7 @@ class RoomHub final : public core::LoopHook {
   void deliver(LocalRoom& room, const RoomMessage& message) noexcept;
   void acknowledge(const RoomMessage& message) noexcept;
   void hold(Member& member) noexcept;
+  void tell_owed_gaps() noexcept;
   static void owner_send(void* self, unsigned shard, RoomMessage* message);
 
   // Sends one reply in `form`: `json(std::string&)` appends the JSON text, `binary(std::byte*)`
@@ -150,6 +151,9 @@ class RoomHub final : public core::LoopHook {
   std::unordered_map<std::string, std::unique_ptr<LocalRoom>, StringHash, std::equal_to<>> rooms_;
   std::unordered_map<uint64_t, Member*> members_;
   std::vector<Member*> held_;
+  // Members with skipped messages not yet told (--slow-consumer=drop): told as soon as
+  // their output has drained to half of --max-outbuf, even if no later message comes.
+  std::vector<uint64_t> gap_owed_;
   std::deque<RoomMessage*> inbox_;  // from the owner table of this very shard
   std::vector<LocalRoom*> retire_;  // rooms that may have lost their last member
   proto::JsonRequestParser json_;
