@@ -186,17 +186,11 @@ TEST(Bench, ConnectHoldsConnectionsAndMeasuresServerMemory) {
 }
 
 TEST(Bench, RefusedConnectionIsAClearError) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);  // a port nobody listens on
+  uint16_t port = 0;
+  ::close(listen_loopback(port));  // a port nobody listens on
   ProcessResult r =
-      bench({"echo", "--proto", "tcp", "--target", "127.0.0.1:" + std::to_string(ntohs(a.sin_port)),
-             "--conns", "3", "--duration", "5", "--warmup", "0"});
+      bench({"echo", "--proto", "tcp", "--target", "127.0.0.1:" + std::to_string(port), "--conns",
+             "3", "--duration", "5", "--warmup", "0"});
   ASSERT_TRUE(r.exited);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.stdout_text.find("cannot connect: Connection refused"), std::string::npos)
@@ -239,15 +233,7 @@ class FaultyEchoServer {
  public:
   enum class Fault { kDrop, kDuplicate, kReorder };
   explicit FaultyEchoServer(Fault fault) : fault_(fault) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = listen_loopback(port_);
     thread_ = std::thread([this] { serve(); });
   }
   ~FaultyEchoServer() {
@@ -324,15 +310,7 @@ class FaultyFanoutGateway {
  public:
   enum class Fault { kDrop, kDuplicate, kReorder, kGap };
   explicit FaultyFanoutGateway(Fault fault) : fault_(fault) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd_, 16);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = listen_loopback(port_, SOCK_NONBLOCK);
     thread_ = std::thread([this] { serve(); });
   }
   ~FaultyFanoutGateway() {

@@ -80,6 +80,9 @@ class GatewayProcess {
 // A connected TCP socket on loopback whose reads and writes time out after 10 s; -1 on
 // failure.
 int connect_tcp(uint16_t port, const char* host = "127.0.0.1");
+// A TCP listener on 127.0.0.1 at a port the kernel picks (stored in `port`); `flags` are
+// added to the socket type (SOCK_NONBLOCK...). -1 on failure.
+int listen_loopback(uint16_t& port, int flags = 0);
 bool send_all(int fd, const void* data, size_t size);
 bool read_exact(int fd, void* out, size_t size);
 // True when the peer closed (EOF or reset) within the timeout; reads and drops data.

@@ -87,16 +87,11 @@ TEST(Lifecycle, PortInUseIsAClearError) {
   ASSERT_TRUE(first.started());
   // Another process with SO_REUSEPORT can share the port only as the same user; a plain
   // listener without SO_REUSEPORT blocks it.
-  int blocker = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(blocker, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(blocker, 1), 0);
-  socklen_t len = sizeof a;
-  getsockname(blocker, reinterpret_cast<sockaddr*>(&a), &len);
-  ProcessResult r = run_command(
-      {ringgate_binary(), "--tcp-port", std::to_string(ntohs(a.sin_port)), "--udp-port", "0"}, 10s);
+  uint16_t port = 0;
+  int blocker = listen_loopback(port);
+  ASSERT_GE(blocker, 0);
+  ProcessResult r =
+      run_command({ringgate_binary(), "--tcp-port", std::to_string(port), "--udp-port", "0"}, 10s);
   ::close(blocker);
   ASSERT_TRUE(r.exited);
   EXPECT_EQ(r.exit_code, 1);
