@@ -19,6 +19,10 @@ constexpr size_t kDrainBudget = 512;
 // Deliveries a room owner may have waiting for room in rings before it stops taking new
 // publishes from other shards (and holds its own publishers).
 constexpr size_t kReplyBacklogLimit = 4 * core::kBusRingCapacity;
+// Joins and leaves one member may have waiting for their rooms' owners (a room's first
+// join on a shard is answered once its owner has told the last seq); beyond it: `busy`.
+// Bounds what a client can make the hub hold while an owner is slow to answer.
+constexpr uint32_t kMaxOwedReplies = 256;
 // How often a shard with untold gaps looks at its slow members' output while idle.
 constexpr uint64_t kGapPollMs = 10;
 
@@ -149,8 +153,8 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
     if (m.room->name == request.room) {  // already in: answer as a join would be
       if (m.room->active) {
         reply_joined(member, form, request.room, m.room->last_seq, request.id);
-      } else {
-        m.room->pending.push_back({member.id_, form, std::string(request.id)});
+      } else if (!refuse_if_owing_too_many(member, form, request.id)) {
+        owe_reply(*m.room, member, form, request.id, false);
       }
       return;
     }
@@ -161,6 +165,8 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
                        request.id);
   }
   auto it = rooms_.find(request.room);
+  bool answer_waits = it == rooms_.end() || !it->second->active;
+  if (answer_waits && refuse_if_owing_too_many(member, form, request.id)) return;
   if (it == rooms_.end()) {
     auto room = std::make_unique<LocalRoom>();
     room->name = std::string(request.room);
@@ -178,18 +184,34 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
   if (room.active) {
     reply_joined(member, form, room.name, room.last_seq, request.id);
   } else {
-    room.pending.push_back({member.id_, form, std::string(request.id)});
+    owe_reply(room, member, form, request.id, false);
   }
+}
+
+bool RoomHub::refuse_if_owing_too_many(Member& member, WireForm form,
+                                       std::string_view id) noexcept {
+  if (member.replies_owed_ < kMaxOwedReplies) return false;
+  reply_error(
+      member, form,
+      {proto::ErrorCode::kBusy, "too many joins and leaves are waiting for their rooms' owners"},
+      id);
+  return true;
+}
+
+void RoomHub::owe_reply(LocalRoom& room, Member& member, WireForm form, std::string_view id,
+                        bool left) noexcept {
+  ++member.replies_owed_;
+  room.pending.push_back({member.id_, form, std::string(id), left});
 }
 
 void RoomHub::leave(Member& member, WireForm form, const proto::Request& request) noexcept {
   for (size_t i = 0; i < member.memberships_.size(); ++i) {
     LocalRoom& room = *member.memberships_[i].room;
     if (room.name == request.room) {
+      if (!room.active && refuse_if_owing_too_many(member, form, request.id)) return;
       remove_membership(member, i);
       if (!room.active) {  // its `joined` is still owed: answer in order
-        room.pending.push_back({member.id_, form, std::string(request.id), true});
-        return;
+        return owe_reply(room, member, form, request.id, true);
       }
       return reply_left(member, form, request.room, request.id);
     }
@@ -282,6 +304,7 @@ void RoomHub::from_owner(RoomMessage* message) noexcept {
       for (const LocalRoom::PendingReply& reply : room->pending) {
         auto m = members_.find(reply.member);
         if (m == members_.end()) continue;  // gone meanwhile
+        --m->second->replies_owed_;
         if (reply.left) {
           reply_left(*m->second, reply.form, room->name, reply.id);
         } else {

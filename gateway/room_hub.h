@@ -130,6 +130,11 @@ class RoomHub final : public core::LoopHook {
   void acknowledge(const RoomMessage& message) noexcept;
   void hold(Member& member) noexcept;
   void tell_owed_gaps() noexcept;
+  // Joins and leaves of a room whose owner has not answered yet are answered later, in
+  // order; a member may have a bounded number of them waiting.
+  bool refuse_if_owing_too_many(Member& member, WireForm form, std::string_view id) noexcept;
+  void owe_reply(LocalRoom& room, Member& member, WireForm form, std::string_view id,
+                 bool left) noexcept;
   static void owner_send(void* self, unsigned shard, RoomMessage* message);
 
   // Sends one reply in `form`: `json(std::string&)` appends the JSON text, `binary(std::byte*)`

@@ -257,6 +257,32 @@ async def limits_answer_with_errors(gw):
     await ws.send(json.dumps({"op": "pub", "room": "l0", "data": "ok", "id": 2}))
     assert json.loads(await ws.recv()) == {"op": "ack", "id": 2, "seq": 1}
     await ws.close()
+    # A flood of joins and leaves of a room whose owner has not answered yet: what the hub
+    # holds for the answers is bounded (256 per connection; beyond that `busy`), and every
+    # request still gets exactly one answer, in order.
+    tcp = await TcpClient.open(gw.tcp)
+    requests = 2000
+    tcp.writer.write(b"".join(
+        struct.pack("<I", len(f)) + f for f in
+        (env(0x01 if n % 2 == 0 else 0x02, b"churn", id_=struct.pack("<H", n)) for n in range(requests))))
+    answered = {}
+    order = []
+    for _ in range(requests):
+        r = await asyncio.wait_for(tcp.recv(), 10)
+        n = struct.unpack("<H", r["id"])[0]
+        assert n not in answered, r
+        answered[n] = r
+        if r["op"] != 0x85:
+            assert r["op"] == (0x81 if n % 2 == 0 else 0x82), r
+            order.append(n)
+    assert order == sorted(order), "joins and leaves answered out of order"
+    busy = [n for n, r in answered.items() if r["op"] == 0x85 and r["code"] == 9]
+    assert busy, "no join or leave was refused while 2000 waited for the owner"
+    assert all(r["op"] != 0x85 or r["code"] in (8, 9) for r in answered.values())
+    tcp.send(env(0x05, id_=b"end", with_room=False))
+    assert (await asyncio.wait_for(tcp.recv(), 10))["op"] == 0x88, "the connection stays open"
+    print(f"  {requests} joins/leaves of one room at once: {len(busy)} refused busy, the rest answered in order")
+    tcp.writer.close()
 
 
 async def flood(gw):
