@@ -95,6 +95,7 @@ int run_gateway(const Options& options) {
   HubConfig rooms = hub_config(options);
   // Every room's owner divides the idle-room budget with the other shards.
   rooms.owner.max_idle_rooms = std::max<uint64_t>(1, options.max_idle_rooms / shard_count);
+  rooms.owner.history_total_bytes = options.history_total / shard_count;  // likewise
   std::vector<std::unique_ptr<RoomHub>> hubs;
   for (unsigned i = 0; i < shard_count; ++i)
     hubs.push_back(std::make_unique<RoomHub>(bus, i, rooms));

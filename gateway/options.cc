@@ -97,6 +97,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 32))
       ->capture_default_str();
+  app.add_option("--history-total", o.history_total,
+                 "Bytes of history kept over all rooms; past it, the rooms published to least "
+                 "recently lose their oldest messages first")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40))
+      ->capture_default_str();
   app.add_option("--max-rooms-per-conn", o.max_rooms_per_conn,
                  "Rooms one connection (or UDP member) may be in")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 16))

@@ -26,8 +26,9 @@ struct Options {
   uint32_t rx_buffers = 512;
   uint64_t rx_buffer_size = 16 << 10;
   // Rooms.
-  uint64_t history = 64;             // messages kept per room
-  uint64_t history_bytes = 1 << 20;  // bytes of them kept per room
+  uint64_t history = 64;                  // messages kept per room
+  uint64_t history_bytes = 1 << 20;       // bytes of them kept per room
+  uint64_t history_total = 512ull << 20;  // bytes of history over all rooms (all shards)
   uint64_t max_rooms_per_conn = 64;
   uint64_t max_payload = 64 << 10;      // largest published data
   std::string slow_consumer = "close";  // close | drop

@@ -11,6 +11,32 @@ OwnedRooms::~OwnedRooms() {
   }
 }
 
+void OwnedRooms::lru_unlink(Room& room) noexcept {
+  (room.lru_prev ? room.lru_prev->lru_next : lru_head_) = room.lru_next;
+  (room.lru_next ? room.lru_next->lru_prev : lru_tail_) = room.lru_prev;
+  room.lru_prev = room.lru_next = nullptr;
+}
+
+void OwnedRooms::lru_push_back(Room& room) noexcept {
+  room.lru_prev = lru_tail_;
+  room.lru_next = nullptr;
+  (lru_tail_ ? lru_tail_->lru_next : lru_head_) = &room;
+  lru_tail_ = &room;
+}
+
+void OwnedRooms::drop_oldest(Room& room) noexcept {
+  RoomMessage* oldest = room.history.front();
+  room.history.pop_front();
+  room.history_bytes -= oldest->footprint();
+  history_bytes_ -= oldest->footprint();
+  oldest->release();
+  if (room.history.empty()) lru_unlink(room);
+}
+
+void OwnedRooms::forget_history(Room& room) noexcept {
+  while (!room.history.empty()) drop_oldest(room);
+}
+
 OwnedRooms::Room& OwnedRooms::room_for(std::string_view name) noexcept {
   auto it = rooms_.find(name);
   if (it != rooms_.end()) return it->second;
@@ -30,7 +56,7 @@ void OwnedRooms::became_idle(std::string_view name, Room& room) noexcept {
     idle_.pop_front();
     auto it = rooms_.find(oldest);
     if (it == rooms_.end() || it->second.idle_epoch != epoch || &it->second == &room) continue;
-    for (RoomMessage* message : it->second.history) message->release();
+    forget_history(it->second);
     rooms_.erase(it);
   }
 }
@@ -41,14 +67,20 @@ void OwnedRooms::publish(RoomMessage* message) noexcept {
 
   if (limits_.history > 0) {
     message->retain();
+    if (!room.history.empty()) lru_unlink(room);
+    lru_push_back(room);  // now the most recently published
     room.history.push_back(message);
     room.history_bytes += message->footprint();
+    history_bytes_ += message->footprint();
     while (room.history.size() > limits_.history ||
            (room.history_bytes > limits_.history_bytes && room.history.size() > 1)) {
-      RoomMessage* oldest = room.history.front();
-      room.history.pop_front();
-      room.history_bytes -= oldest->footprint();
-      oldest->release();
+      drop_oldest(room);
+    }
+    // The shard's budget: the coldest rooms lose their oldest messages first; the message
+    // just published stays whatever the budget.
+    while (history_bytes_ > limits_.history_total_bytes &&
+           (lru_head_ != &room || room.history.size() > 1)) {
+      drop_oldest(*lru_head_);
     }
   }
 

@@ -22,6 +22,9 @@ struct OwnerLimits {
   size_t history = 64;             // messages kept per room (--history)
   size_t history_bytes = 1 << 20;  // and at most this many bytes of them per room
   size_t max_idle_rooms = 100000;  // rooms without members remembered by this shard
+  // All the history this shard keeps, over all its rooms (--history-total / shards): past
+  // it, the rooms published to least recently lose their oldest messages first.
+  size_t history_total_bytes = size_t{128} << 20;
 };
 
 class OwnedRooms {
@@ -36,6 +39,9 @@ class OwnedRooms {
     std::deque<RoomMessage*> history;  // oldest first; each holds a reference
     size_t history_bytes = 0;
     uint64_t idle_epoch = 0;  // matches the idle list's entry while the room has no member
+    // Rooms with history, least recently published first (intrusive: no allocation).
+    Room* lru_prev = nullptr;
+    Room* lru_next = nullptr;
   };
 
   OwnedRooms(unsigned shards, const OwnerLimits& limits, Send send, void* context);
@@ -53,10 +59,15 @@ class OwnedRooms {
 
   const Room* find(std::string_view room) const noexcept;
   size_t size() const noexcept { return rooms_.size(); }
+  size_t history_bytes() const noexcept { return history_bytes_; }
 
  private:
   Room& room_for(std::string_view name) noexcept;
   void became_idle(std::string_view name, Room& room) noexcept;
+  void drop_oldest(Room& room) noexcept;
+  void forget_history(Room& room) noexcept;
+  void lru_unlink(Room& room) noexcept;
+  void lru_push_back(Room& room) noexcept;
 
   unsigned shards_;
   OwnerLimits limits_;
@@ -65,6 +76,9 @@ class OwnedRooms {
   std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
   std::deque<std::pair<std::string, uint64_t>> idle_;  // (room, epoch), oldest first
   uint64_t next_epoch_ = 1;
+  Room* lru_head_ = nullptr;  // published to least recently
+  Room* lru_tail_ = nullptr;
+  size_t history_bytes_ = 0;  // over all rooms
 };
 
 }  // namespace rg::gateway

@@ -35,6 +35,16 @@ TEST(Options, EveryFlagOfTheIssueIsAccepted) {
   EXPECT_DOUBLE_EQ(p.options->idle_timeout_s, 1.5);
 }
 
+TEST(Options, RoomLimitsTakeSizes) {
+  ParsedOptions p =
+      parse({"--history", "8", "--history-bytes", "64KiB", "--history-total", "2GiB"});
+  ASSERT_TRUE(p.options) << p.message;
+  EXPECT_EQ(p.options->history, 8u);
+  EXPECT_EQ(p.options->history_bytes, 65536u);
+  EXPECT_EQ(p.options->history_total, uint64_t{2} << 30);
+  EXPECT_EQ(parse({}).options->history_total, uint64_t{512} << 20);
+}
+
 TEST(Options, BadValuesAreOneLineErrorsWithExitCode2) {
   for (std::vector<const char*> bad : std::vector<std::vector<const char*>>{
            {"--shards", "many"},

@@ -85,6 +85,51 @@ TEST(OwnedRooms, HistoryIsBoundedByCountAndBytes) {
   EXPECT_GE(room->history.size(), 1u);
 }
 
+TEST(OwnedRooms, AllHistoryOfTheShardIsBoundedColdestRoomsFirst) {
+  Recorder r;
+  OwnerLimits limits;
+  limits.history = 100;
+  limits.history_bytes = 1 << 20;
+  limits.history_total_bytes = 20000;
+  OwnedRooms owned(1, limits, &Recorder::send, &r);
+  std::string big(1000, 'b');
+  // 50 rooms of 3 messages each would be far over the budget.
+  for (int n = 0; n < 3; ++n) {
+    for (int i = 0; i < 50; ++i) owned.publish(pub("r" + std::to_string(i), 0, {}, big));
+    EXPECT_LE(owned.history_bytes(), limits.history_total_bytes);
+  }
+  // Each room's newest messages are kept, the least recently published rooms emptied.
+  EXPECT_TRUE(owned.find("r0")->history.empty());
+  const OwnedRooms::Room* hot = owned.find("r49");
+  ASSERT_FALSE(hot->history.empty());
+  EXPECT_EQ(hot->history.back()->seq(), 3u);
+  // A message larger than the whole budget is still kept as its room's latest.
+  std::string huge(30000, 'h');
+  owned.publish(pub("huge", 0, {}, huge));
+  ASSERT_EQ(owned.find("huge")->history.size(), 1u);
+  EXPECT_TRUE(owned.find("r49")->history.empty());
+  // The sum of the rooms' histories is what the table counts.
+  size_t sum = 0;
+  for (int i = 0; i < 50; ++i) sum += owned.find("r" + std::to_string(i))->history_bytes;
+  EXPECT_EQ(sum + owned.find("huge")->history_bytes, owned.history_bytes());
+}
+
+TEST(OwnedRooms, ForgettingAnIdleRoomReleasesItsHistoryBudget) {
+  Recorder r;
+  OwnerLimits limits;
+  limits.max_idle_rooms = 2;
+  OwnedRooms owned(1, limits, &Recorder::send, &r);
+  for (int i = 0; i < 10; ++i) owned.publish(pub("idle" + std::to_string(i), 0, {}, "data"));
+  size_t left = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (const OwnedRooms::Room* room = owned.find("idle" + std::to_string(i)))
+      left += room->history_bytes;
+  }
+  EXPECT_EQ(owned.history_bytes(), left);
+  // The list of rooms with history stays sound after rooms are forgotten (ASan checks).
+  for (int i = 0; i < 10; ++i) owned.publish(pub("again" + std::to_string(i), 0, {}, "data"));
+}
+
 TEST(OwnedRooms, ForgetsTheOldestRoomsWithoutMembers) {
   Recorder r;
   OwnerLimits limits;
