@@ -1,7 +1,5 @@
 #include "bench/echo_client.h"
 
-#include "bench/ws_upgrade.h"
-
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -18,59 +16,27 @@ namespace rg::bench {
 
 namespace {
 
-class EchoClientSession final : public core::StreamSession, public EchoClientService::Paced {
+class EchoClientSession final : public LoadSession, public EchoClientService::Paced {
  public:
   EchoClientSession(core::Connection& conn, EchoClientService& service) noexcept
-      : conn_(conn),
+      : LoadSession(conn, service.counters(), service.run()),
         service_(service),
         config_(service.config()),
-        counters_(service.counters()),
         send_times_(config_.rate_per_connection > 0 ? 0 : config_.pipeline),
         payload_(config_.size, std::byte{'x'}),
         frame_(proto::kMaxClientHeader + config_.size),
         frames_(config_.size + 16),
         tcp_frames_(static_cast<uint32_t>(config_.size)),
         rng_(0x9E3779B97F4A7C15ull ^ reinterpret_cast<uintptr_t>(this)) {
-    if (config_.protocol == Protocol::kWebSocket) {
-      std::string request = WsUpgrade::request(config_.path, config_.host);
-      conn_.send_copy(std::as_bytes(std::span(request)));
-    } else {
-      start();
-    }
+    begin(config_.protocol, config_.path, config_.host);
   }
 
   ~EchoClientSession() override {
     if (paced_) service_.remove_paced(this);
-    if (ready_) counters_.add(counters_.open, static_cast<uint64_t>(-1));
-    if (!service_.run().finished.load(std::memory_order_relaxed) && !failed_) {
-      counters_.add(counters_.closed_by_server);
-      counters_.note_error("the server closed a connection during the run");
-    }
-  }
-
-  void on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept override {
-    uint64_t now = core::monotonic_ns();  // everything in one read arrived at the same moment
-    if (!ready_) {
-      std::string rest, why;
-      switch (upgrade_.feed(bytes, rest, why)) {
-        case WsUpgrade::Result::kIncomplete:
-          return;
-        case WsUpgrade::Result::kFailed:
-          return fail_handshake(why);
-        case WsUpgrade::Result::kUpgraded:
-          break;
-      }
-      start();
-      if (!rest.empty()) on_frames(std::as_bytes(std::span(rest)), now);
-      return;
-    }
-    on_frames(bytes, now);
   }
 
  private:
-  void start() noexcept {
-    ready_ = true;
-    counters_.add(counters_.open);
+  void start() noexcept override {
     if (config_.rate_per_connection > 0) {
       // Open loop: sends follow a schedule, whatever the echoes do. Connections start at
       // staggered offsets so that they do not all send in the same instant.
@@ -91,7 +57,7 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   // server or a late tick shows up in the figures instead of hiding (no coordinated
   // omission), while the slot granularity itself does not.
   void send_due(uint64_t now) noexcept override {
-    if (failed_ || service_.run().finished.load(std::memory_order_relaxed)) return;
+    if (failed() || service_.run().finished.load(std::memory_order_relaxed)) return;
     constexpr uint64_t kSlotNs = 1000000;
     while (next_due_ns_ <= now) {
       uint64_t slot_end = (next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
@@ -102,21 +68,9 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   }
 
  private:
-  void fail_handshake(const std::string& why) noexcept {
-    failed_ = true;
-    counters_.add(counters_.handshake_failed);
-    counters_.note_error("WebSocket handshake failed: " + why);
-    conn_.close(core::Connection::CloseMode::kAbort);
-  }
+  void mismatch(const std::string& why) noexcept { fail(counters_.mismatched, why); }
 
-  void mismatch(const std::string& why) noexcept {
-    failed_ = true;
-    counters_.add(counters_.mismatched);
-    counters_.note_error(why);
-    conn_.close(core::Connection::CloseMode::kAbort);
-  }
-
-  void on_frames(std::span<const std::byte> bytes, uint64_t now) noexcept {
+  void on_stream(std::span<const std::byte> bytes, uint64_t now) noexcept override {
     if (config_.protocol == Protocol::kTcp) {
       auto err = tcp_frames_.feed(bytes, [&](std::span<const std::byte> p) { on_echo(p, now); });
       if (err != proto::FrameError::kNone) mismatch("an echo larger than what was sent");
@@ -140,7 +94,7 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   }
 
   void on_echo(std::span<const std::byte> payload, uint64_t now) noexcept {
-    if (failed_) return;
+    if (failed()) return;
     if (payload.size() != config_.size) return mismatch("an echo of the wrong size");
     if (payload.size() >= 8) {
       uint64_t seq;
@@ -197,10 +151,8 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
     conn_.send_copy({frame_.data(), n});
   }
 
-  core::Connection& conn_;
   EchoClientService& service_;
   const EchoConfig& config_;
-  BenchCounters& counters_;
   std::vector<uint64_t> send_times_;  // closed loop, a ring: send times of those in flight
   std::deque<uint64_t> intended_;     // open loop: intended send times of those in flight
   uint64_t interval_ns_ = 0;
@@ -214,10 +166,7 @@ class EchoClientSession final : public core::StreamSession, public EchoClientSer
   std::vector<std::byte> frame_;
   proto::ServerFrameReader frames_;
   proto::LengthPrefixedParser tcp_frames_;
-  WsUpgrade upgrade_;
   uint64_t rng_;
-  bool ready_ = false;
-  bool failed_ = false;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/bench_counters.h"
+#include "bench/load_session.h"
 #include "core/services.h"
 #include "core/timer_wheel.h"
 
@@ -18,8 +19,6 @@ class Shard;
 }
 
 namespace rg::bench {
-
-enum class Protocol { kWebSocket, kTcp };
 
 struct EchoConfig {
   Protocol protocol = Protocol::kWebSocket;

@@ -1,7 +1,5 @@
 #include "bench/fanout_client.h"
 
-#include "bench/ws_upgrade.h"
-
 #include <algorithm>
 #include <cstring>
 #include <deque>
@@ -29,67 +27,24 @@ uint64_t read_u64(const std::byte* p) {
   return v;  // the envelope is little-endian, as is this machine
 }
 
-class FanoutSession final : public core::StreamSession {
+class FanoutSession final : public LoadSession {
  public:
   FanoutSession(core::Connection& conn, FanoutClientService& service, bool member,
                 uint32_t index) noexcept
-      : conn_(conn),
+      : LoadSession(conn, service.counters(), service.run()),
         service_(service),
         config_(service.config()),
-        counters_(service.counters()),
         member_(member),
         index_(index),
         room_("room-" + std::to_string(index % config_.rooms)),
         frames_(64 << 20),
         tcp_frames_(64 << 20),
         timer_(&FanoutSession::on_timer, this) {
-    if (config_.protocol == Protocol::kWebSocket) {
-      std::string request = WsUpgrade::request(config_.path, config_.host);
-      conn_.send_copy(std::as_bytes(std::span(request)));
-    } else {
-      start();
-    }
-  }
-
-  ~FanoutSession() override {
-    if (ready_) counters_.add(counters_.open, static_cast<uint64_t>(-1));
-    if (!service_.run().finished.load(std::memory_order_relaxed) && !failed_) {
-      counters_.add(counters_.closed_by_server);
-      counters_.note_error("the server closed a connection during the run");
-    }
-  }
-
-  void on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept override {
-    uint64_t now = core::monotonic_ns();
-    if (!ready_) {
-      std::string rest, why;
-      switch (upgrade_.feed(bytes, rest, why)) {
-        case WsUpgrade::Result::kIncomplete:
-          return;
-        case WsUpgrade::Result::kFailed:
-          return fail(counters_.handshake_failed, "WebSocket handshake failed: " + why);
-        case WsUpgrade::Result::kUpgraded:
-          break;
-      }
-      start();
-      if (!rest.empty()) on_stream(std::as_bytes(std::span(rest)), now);
-      return;
-    }
-    on_stream(bytes, now);
+    begin(config_.protocol, config_.path, config_.host);
   }
 
  private:
-  void fail(std::atomic<uint64_t>& counter, const std::string& why) noexcept {
-    if (failed_) return;
-    failed_ = true;
-    counters_.add(counter);
-    counters_.note_error(why);
-    conn_.close(core::Connection::CloseMode::kAbort);
-  }
-
-  void start() noexcept {
-    ready_ = true;
-    counters_.add(counters_.open);
+  void start() noexcept override {
     if (member_) {
       std::byte frame[bin::kMaxRequestHead];
       send_envelope({frame, bin::write_request(frame, bin::kJoin, 0, {}, room_)});
@@ -138,7 +93,7 @@ class FanoutSession final : public core::StreamSession {
   static void on_timer(void* self) noexcept {
     auto& s = *static_cast<FanoutSession*>(self);
     core::Shard& shard = s.conn_.shard();
-    if (s.failed_ || s.service_.run().finished.load(std::memory_order_relaxed)) return;
+    if (s.failed() || s.service_.run().finished.load(std::memory_order_relaxed)) return;
     FanoutShared& shared = s.service_.shared();
     if (!s.sending_) {
       if (shared.joined.load(std::memory_order_acquire) < shared.members) {
@@ -167,7 +122,7 @@ class FanoutSession final : public core::StreamSession {
     shard.timers().schedule(s.timer_, shard.now_ms() + 1);
   }
 
-  void on_stream(std::span<const std::byte> bytes, uint64_t now) noexcept {
+  void on_stream(std::span<const std::byte> bytes, uint64_t now) noexcept override {
     if (config_.protocol == Protocol::kTcp) {
       auto err =
           tcp_frames_.feed(bytes, [&](std::span<const std::byte> p) { on_envelope(p, now); });
@@ -191,7 +146,7 @@ class FanoutSession final : public core::StreamSession {
   }
 
   void on_envelope(std::span<const std::byte> e, uint64_t now) noexcept {
-    if (failed_ || e.size() < 3) return fail(counters_.mismatched, "a short envelope");
+    if (failed() || e.size() < 3) return fail(counters_.mismatched, "a short envelope");
     uint8_t op = std::to_integer<uint8_t>(e[0]);
     size_t at = 3 + std::to_integer<size_t>(e[2]);
     auto room_end = [&]() -> size_t {
@@ -262,17 +217,14 @@ class FanoutSession final : public core::StreamSession {
     }
   }
 
-  core::Connection& conn_;
   FanoutClientService& service_;
   const FanoutConfig& config_;
-  BenchCounters& counters_;
   bool member_;
   uint32_t index_;
   std::string room_;
   proto::ServerFrameReader frames_;
   proto::LengthPrefixedParser tcp_frames_;
   core::Timer timer_;
-  WsUpgrade upgrade_;
   std::vector<std::byte> scratch_;
   std::vector<std::byte> pub_frame_;
   size_t stamp_at_ = 0;  // where a publish's payload starts in pub_frame_
@@ -282,8 +234,6 @@ class FanoutSession final : public core::StreamSession {
   uint64_t in_flight_ = 0;
   uint64_t interval_ns_ = 0;
   uint64_t next_due_ns_ = 0;
-  bool ready_ = false;
-  bool failed_ = false;
   bool sending_ = false;
 };
 

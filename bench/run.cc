@@ -117,12 +117,7 @@ int run(const Options& options) {
   core::raise_descriptor_limit();
   long rss_before = o.server_pid > 0 ? core::resident_kib(o.server_pid) : -1;
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t signals = core::block_stop_signals();
 
   std::vector<int> cpus = core::allowed_cpus();
   SharedRunState run_state;

@@ -1,5 +1,6 @@
 #include "core/host.h"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <fstream>
@@ -32,6 +33,16 @@ long resident_kib(pid_t pid) {
     status.ignore(1 << 20, '\n');
   }
   return -1;
+}
+
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
 }
 
 }  // namespace rg::core

@@ -66,12 +66,7 @@ int run_gateway(const Options& options) {
   unsigned shard_count = options.shards != 0 ? options.shards : static_cast<unsigned>(cpus.size());
 
   // Signals are taken by sigwait() on this thread only; shards inherit the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t stop_signals = core::block_stop_signals();
 
   core::Endpoint tcp = core::Endpoint::resolve(options.bind, options.tcp_port);
   core::Endpoint udp = core::Endpoint::resolve(options.bind, options.udp_port);

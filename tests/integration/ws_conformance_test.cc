@@ -51,13 +51,6 @@ class WsConformance : public ::testing::Test {
   GatewayProcess gateway_{{"--shards", "2", "--max-message", "16MiB"}};
 };
 
-FrameSpec op(uint8_t opcode, bool fin = true) {
-  FrameSpec s;
-  s.opcode = opcode;
-  s.fin = fin;
-  return s;
-}
-
 // 1. Framing
 TEST_F(WsConformance, S1_TextAndBinaryOfEveryLengthForm) {
   auto c = open();

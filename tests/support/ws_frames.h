@@ -17,6 +17,14 @@ struct FrameSpec {
   uint32_t mask = 0x37fa213d;
 };
 
+// A spec with just the opcode and FIN bit set: client_frame(p, op(0x2)), op(0x1, false).
+inline FrameSpec op(uint8_t opcode, bool fin = true) {
+  FrameSpec s;
+  s.opcode = opcode;
+  s.fin = fin;
+  return s;
+}
+
 inline std::string client_frame(const std::string& payload, FrameSpec spec = {}) {
   std::string out;
   out += static_cast<char>((spec.fin ? 0x80 : 0) | (spec.rsv << 4) | spec.opcode);

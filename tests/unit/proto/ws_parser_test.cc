@@ -14,6 +14,7 @@ namespace {
 using rg::testing::client_frame;
 using rg::testing::close_payload;
 using rg::testing::FrameSpec;
+using rg::testing::op;
 
 struct Recorder {
   std::vector<std::string> events;
@@ -63,13 +64,6 @@ Recorder parse(const std::string& wire, std::vector<size_t> cuts = {}, size_t ma
     at = cut;
   }
   return r;
-}
-
-FrameSpec op(uint8_t opcode, bool fin = true) {
-  FrameSpec s;
-  s.opcode = opcode;
-  s.fin = fin;
-  return s;
 }
 
 TEST(WsParser, WholeMessageIsHandedOutInPlaceWithRoomForTheReplyHeader) {
