@@ -25,6 +25,39 @@ std::string_view trim_right(std::string_view token) {
   return token;
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// RFC 8259's number grammar, checked on the token's bytes: -?(0|[1-9][0-9]*)(.[0-9]+)?
+// ([eE][+-]?[0-9]+)?. The gateway forwards numbers as they are and never needs their
+// value, so an integer of any length is as valid as the grammar says (simdjson's
+// get_number() refuses integers past 64 bits).
+bool is_json_number(std::string_view token) {
+  size_t i = 0, n = token.size();
+  if (i < n && token[i] == '-') ++i;
+  if (i == n) return false;
+  if (token[i] == '0') {
+    ++i;
+  } else if (is_digit(token[i])) {
+    while (i < n && is_digit(token[i])) ++i;
+  } else {
+    return false;
+  }
+  if (i < n && token[i] == '.') {
+    ++i;
+    if (i == n || !is_digit(token[i])) return false;
+    while (i < n && is_digit(token[i])) ++i;
+  }
+  if (i < n && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < n && (token[i] == '+' || token[i] == '-')) ++i;
+    if (i == n || !is_digit(token[i])) return false;
+    while (i < n && is_digit(token[i])) ++i;
+  }
+  return i == n;
+}
+
 // Walks the whole value so that every byte of it is checked: On-Demand only validates
 // what is read, and `data` is forwarded to other clients as it is.
 simdjson::error_code validate(od::value value, int depth) {
@@ -52,10 +85,9 @@ simdjson::error_code validate(od::value value, int depth) {
       }
       return simdjson::SUCCESS;
     }
-    case od::json_type::number: {
-      od::number number;
-      return value.get_number().get(number);
-    }
+    case od::json_type::number:
+      return is_json_number(trim_right(value.raw_json_token())) ? simdjson::SUCCESS
+                                                                : simdjson::NUMBER_ERROR;
     case od::json_type::string: {
       std::string_view text;
       return value.get_string().get(text);
@@ -139,7 +171,10 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
 
   std::string_view op;
   bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
-  RequestError late;  // a field error found before the id was read: reported with the id
+  // A field of the wrong type is reported only if the op uses that field (a ping's "room"
+  // is as ignored as any unknown field), and only after the whole request was found to
+  // be valid JSON, with its id.
+  RequestError op_error, id_error, room_error, echo_error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -148,15 +183,24 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     if (key == "op") {
       if (have_op) return fail(ErrorCode::kBadRequest, "\"op\" appears twice");
       have_op = true;
-      if (value.get_string().get(op)) {
-        if (!late) late = fail(ErrorCode::kBadRequest, "\"op\" must be a string");
-        op = {};
+      od::json_type type;
+      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      if (type == od::json_type::string) {
+        if (value.get_string().get(op)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      } else {
+        op_error = fail(ErrorCode::kBadRequest, "\"op\" must be a string");
+        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
       }
     } else if (key == "room") {
       if (have_room) return fail(ErrorCode::kBadRequest, "\"room\" appears twice");
       have_room = true;
-      if (value.get_string().get(out.room) && !late) {
-        late = fail(ErrorCode::kBadRoom, "\"room\" must be a string");
+      od::json_type type;
+      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      if (type == od::json_type::string) {
+        if (value.get_string().get(out.room)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      } else {
+        room_error = fail(ErrorCode::kBadRoom, "\"room\" must be a string");
+        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
       }
     } else if (key == "id") {
       if (have_id) return fail(ErrorCode::kBadRequest, "\"id\" appears twice");
@@ -164,22 +208,20 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
       od::json_type type;
       if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
       std::string_view token = trim_right(value.raw_json_token());
-      bool ok = false;
-      if (type == od::json_type::number) {
-        od::number number;
-        ok = !value.get_number().get(number);
-      } else if (type == od::json_type::string) {
+      size_t length = token.size();
+      if (type == od::json_type::string) {
         std::string_view unused;
-        ok = !value.get_string().get(unused);
+        if (value.get_string().get(unused)) return fail(ErrorCode::kBadJson, "not valid JSON");
+        length = token.size() - 2;  // the limit is on the string, not on its quotes
+      } else if (type == od::json_type::number) {
+        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
       } else {
-        if (!late) late = fail(ErrorCode::kBadId, "\"id\" must be a number or a string");
-        // Skip the value: containers are consumed by validation.
+        id_error = fail(ErrorCode::kBadId, "\"id\" must be a number or a string");
         if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
         continue;
       }
-      if (!ok) return fail(ErrorCode::kBadJson, "not valid JSON");
-      if (token.size() > kMaxIdBytes) {
-        if (!late) late = fail(ErrorCode::kBadId, "\"id\" is longer than 128 bytes");
+      if (length > kMaxIdBytes) {
+        id_error = fail(ErrorCode::kBadId, "\"id\" is longer than 128 bytes");
       } else {
         out.id = token;
       }
@@ -197,8 +239,13 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     } else if (key == "echo") {
       if (have_echo) return fail(ErrorCode::kBadRequest, "\"echo\" appears twice");
       have_echo = true;
-      if (value.get_bool().get(out.echo) && !late) {
-        late = fail(ErrorCode::kBadRequest, "\"echo\" must be true or false");
+      od::json_type type;
+      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      if (type == od::json_type::boolean) {
+        if (value.get_bool().get(out.echo)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      } else {
+        echo_error = fail(ErrorCode::kBadRequest, "\"echo\" must be true or false");
+        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
       }
     } else {
       // Unknown fields are ignored (newer clients may send more), but must be valid JSON.
@@ -208,7 +255,8 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   // Anything after the object (simdjson 3.0 has no at_end()): a location means more tokens.
   const char* trailing;
   if (!doc.current_location().get(trailing)) return fail(ErrorCode::kBadJson, "not valid JSON");
-  if (late) return late;
+  if (op_error) return op_error;
+  if (id_error) return id_error;
   if (!have_op) return fail(ErrorCode::kBadRequest, "missing \"op\"");
   if (op == "join") {
     out.op = RequestOp::kJoin;
@@ -222,48 +270,43 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   } else {
     return fail(ErrorCode::kUnknownOp, "unknown \"op\" (join, leave, pub, ping)");
   }
+  if (room_error) return room_error;
   if (!have_room) return fail(ErrorCode::kBadRequest, "missing \"room\"");
   if (!is_valid_room_name(out.room)) {
     return fail(ErrorCode::kBadRoom, "room names are 1-128 letters, digits, _ . : -");
   }
-  if (out.op == RequestOp::kPub && !have_data)
-    return fail(ErrorCode::kBadRequest, "missing \"data\"");
+  if (out.op == RequestOp::kPub) {
+    if (echo_error) return echo_error;
+    if (!have_data) return fail(ErrorCode::kBadRequest, "missing \"data\"");
+  }
   return {};
 }
 
 bool JsonRequestParser::is_valid_value(std::string_view text) noexcept {
+  // The value is read as the only element of an array: "[" text "]". A root scalar in
+  // On-Demand is not checked for what follows it ("x","op":"gap" would pass as the string
+  // "x"), whereas an array's elements and what comes after the array are: the value is
+  // exactly one JSON value or it is refused, as the same bytes would be in a JSON `pub`.
   std::string& scratch = impl_->scratch;
-  scratch.assign(text);
+  scratch.assign(1, '[');
+  scratch.append(text);
+  scratch += ']';
+  size_t size = scratch.size();
   scratch.append(kJsonPadding, ' ');
   impl_->buffer_end = scratch.data() + scratch.size();
   od::document doc;
-  if (impl_->parser.iterate(scratch.data(), text.size(), scratch.size()).get(doc)) return false;
-  od::json_type type;
-  if (doc.type().get(type)) return false;
-  switch (type) {  // a scalar document is not a value in On-Demand: read it directly
-    case od::json_type::number: {
-      od::number number;
-      return doc.get_number().get(number) == simdjson::SUCCESS;
-    }
-    case od::json_type::string: {
-      std::string_view unused;
-      return doc.get_string().get(unused) == simdjson::SUCCESS;
-    }
-    case od::json_type::boolean: {
-      bool unused;
-      return doc.get_bool().get(unused) == simdjson::SUCCESS;
-    }
-    case od::json_type::null: {
-      bool null = false;
-      return doc.is_null().get(null) == simdjson::SUCCESS && null;
-    }
-    default:
-      break;
+  if (impl_->parser.iterate(scratch.data(), size, scratch.size()).get(doc)) return false;
+  od::array array;
+  if (doc.get_array().get(array)) return false;
+  size_t count = 0;
+  for (auto element : array) {
+    od::value item;
+    if (element.get(item)) return false;
+    if (++count > 1) return false;
+    std::string_view raw;
+    if (raw_value(*impl_, item, raw)) return false;
   }
-  od::value root;
-  if (doc.get_value().get(root)) return false;
-  std::string_view raw;
-  if (raw_value(*impl_, root, raw)) return false;
+  if (count != 1) return false;
   const char* trailing;
   return doc.current_location().get(trailing) != simdjson::SUCCESS;
 }

@@ -135,6 +135,105 @@ TEST(JsonEnvelope, ValidatesAValueFromABinaryClient) {
   }
 }
 
+// Data from a binary publisher is spliced into JSON members' frames: anything but exactly
+// one JSON value could forge fields ("x","op":"gap") or break the frame ("x"}).
+TEST(JsonEnvelope, AValueFromABinaryClientHasNothingAfterIt) {
+  JsonRequestParser parser;
+  const char* values[] = {"\"hi\"",
+                          "null",
+                          "false",
+                          "true",
+                          "0",
+                          "-1.5e3",
+                          "{}",
+                          "[]",
+                          "{\"a\":[1,null]}",
+                          "[\"x\",{\"y\":false}]"};
+  const char* tails[] = {",\"op\":\"gap\",\"from\":1,\"to\":99999",
+                         ",\"op\":\"error\",\"code\":\"x\"",
+                         "}",
+                         "]",
+                         std::string_view("\0", 1).data(),
+                         " x",
+                         ",1",
+                         ":1",
+                         "\"",
+                         "{}",
+                         " null"};
+  for (const char* value : values) {
+    EXPECT_TRUE(parser.is_valid_value(value)) << value;
+    EXPECT_TRUE(parser.is_valid_value(std::string(" ") + value + " \n")) << value;
+    for (const char* tail : tails) {
+      std::string text = std::string(value) + tail;
+      if (*tail == '\0') text.push_back('\0');
+      EXPECT_FALSE(parser.is_valid_value(text)) << text;
+    }
+  }
+  EXPECT_FALSE(parser.is_valid_value("1],[2"));
+  EXPECT_FALSE(parser.is_valid_value("1]"));
+  EXPECT_FALSE(parser.is_valid_value(" "));
+}
+
+// Valid JSON numbers are valid whatever their size: the gateway forwards them as they are.
+TEST(JsonEnvelope, IntegersOfAnyLengthAreValidJson) {
+  JsonRequestParser parser;
+  std::string big = "123456789012345678901234567890";
+  EXPECT_TRUE(parser.is_valid_value(big));
+  EXPECT_TRUE(parser.is_valid_value("-" + big + ".5e-400"));
+  Padded pub(R"({"op":"pub","room":"r","data":[)" + big + R"(],"id":)" + big + "}");
+  Parsed p = parse(parser, pub);
+  ASSERT_FALSE(p.error) << p.error.message;
+  EXPECT_EQ(p.request.data, "[" + big + "]");
+  EXPECT_EQ(p.request.id, big);
+  for (const char* bad : {"01", "1.", ".5", "-", "1e", "1e+", "+1", "0x1", "1.5.5", "--1"}) {
+    EXPECT_FALSE(parser.is_valid_value(bad)) << bad;
+    Padded text(std::string(R"({"op":"pub","room":"r","data":)") + bad + "}");
+    EXPECT_EQ(parse(parser, text).error.code, ErrorCode::kBadJson) << bad;
+  }
+}
+
+// The limit is 128 bytes of id: a string's quotes do not count.
+TEST(JsonEnvelope, StringIdsUpTo128BytesAreAccepted) {
+  JsonRequestParser parser;
+  for (size_t n : {126u, 127u, 128u}) {
+    std::string id = "\"" + std::string(n, 'i') + "\"";
+    Parsed p = parse(parser, Padded(R"({"op":"ping","id":)" + id + "}"));
+    ASSERT_FALSE(p.error) << n;
+    EXPECT_EQ(p.request.id, id);
+  }
+  Parsed p = parse(parser, Padded(R"({"op":"ping","id":")" + std::string(129, 'i') + "\"}"));
+  EXPECT_EQ(p.error.code, ErrorCode::kBadId);
+  p = parse(parser, Padded(R"({"op":"ping","id":)" + std::string(128, '1') + "}"));
+  EXPECT_FALSE(p.error);
+  p = parse(parser, Padded(R"({"op":"ping","id":)" + std::string(129, '1') + "}"));
+  EXPECT_EQ(p.error.code, ErrorCode::kBadId);
+}
+
+// A field the op does not use is ignored like an unknown one: only its JSON must be valid.
+TEST(JsonEnvelope, FieldsAnOpDoesNotUseAreNotTypeChecked) {
+  JsonRequestParser parser;
+  for (const char* text :
+       {R"({"op":"ping","room":[1]})", R"({"op":"ping","echo":"yes"})",
+        R"({"op":"join","room":"r","echo":7})", R"({"op":"leave","room":"r","echo":{}})",
+        R"({"op":"ping","room":"not a room"})"}) {
+    Parsed p = parse(parser, Padded(text));
+    EXPECT_FALSE(p.error) << text << " gave " << error_code_name(p.error.code);
+  }
+  EXPECT_EQ(parse(parser, Padded(R"({"op":"ping","room":[1,]})")).error.code, ErrorCode::kBadJson);
+  EXPECT_EQ(parse(parser, Padded(R"({"op":"join","room":[1]})")).error.code, ErrorCode::kBadRoom);
+  EXPECT_EQ(parse(parser, Padded(R"({"op":"pub","room":"r","data":1,"echo":7})")).error.code,
+            ErrorCode::kBadRequest);
+}
+
+// A lone surrogate escape cannot become UTF-8: refused as bad JSON (docs/PROTOCOL.md).
+TEST(JsonEnvelope, LoneSurrogatesAreRefused) {
+  JsonRequestParser parser;
+  EXPECT_EQ(parse(parser, Padded(R"({"op":"pub","room":"r","data":"\ud800"})")).error.code,
+            ErrorCode::kBadJson);
+  EXPECT_FALSE(parser.is_valid_value(R"("\udc00")"));
+  EXPECT_TRUE(parser.is_valid_value(R"("\ud83d\ude00")"));
+}
+
 TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
   JsonRequestParser parser;
   Padded text(R"({"id":"q1","op":"dance"})");
