@@ -61,23 +61,30 @@ void TimerWheel::unlink(Timer& timer) noexcept {
 }
 
 void TimerWheel::process_slot(uint32_t slot, uint64_t now_tick, size_t& fired) noexcept {
-  // Detach the slot first: callbacks may schedule timers, even into this very slot.
-  Timer* t = slots_[slot];
-  slots_[slot] = nullptr;
-  occupied_[slot / 64] &= ~(uint64_t{1} << (slot % 64));
-  while (t != nullptr) {
-    Timer* next = t->next_;
-    t->next_ = t->prev_ = nullptr;
-    t->wheel_ = nullptr;
-    --size_;
+  // A callback may cancel, re-arm or destroy any timer, the next one in this slot included,
+  // or schedule new ones (never due this tick: schedule() rounds up past current_tick_).
+  // So the walk keeps its place with a cursor linked into the slot itself: whatever the
+  // callback unlinks around it, cursor.next_ is always the next timer still to look at.
+  Timer cursor(nullptr, nullptr);
+  cursor.deadline_tick_ = slot;  // same slot as every timer in it
+  link(cursor);
+  while (Timer* t = cursor.next_) {
     if (t->deadline_tick_ <= now_tick) {
+      unlink(*t);
       ++fired;
       t->callback_(t->owner_);
     } else {
-      link(*t);  // a later revolution
+      // A later revolution: step the cursor over it.
+      unlink(cursor);
+      cursor.prev_ = t;
+      cursor.next_ = t->next_;
+      if (t->next_ != nullptr) t->next_->prev_ = &cursor;
+      t->next_ = &cursor;
+      cursor.wheel_ = this;
+      ++size_;
     }
-    t = next;
   }
+  unlink(cursor);
 }
 
 size_t TimerWheel::advance(uint64_t now_ms) noexcept {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace rg::core {
@@ -105,6 +106,39 @@ TEST(TimerWheel, CallbackMayRescheduleItself) {
   wheel.advance(30);
   wheel.advance(40);
   EXPECT_EQ(log.size(), 3u);
+}
+
+// Callbacks that cancel, re-arm or destroy the next timer of the slot being fired (the
+// review of 043c7f5 found the walk followed a pointer taken before the callback ran).
+TEST(TimerWheel, CallbackMayCancelRearmOrDestroyTheNextTimerOfItsSlot) {
+  for (int action = 0; action < 3; ++action) {
+    std::vector<int> log;
+    TimerWheel wheel(0);
+    auto a = std::make_unique<Probe>(1, &log);
+    auto b = std::make_unique<Probe>(2, &log);
+    auto c = std::make_unique<Probe>(3, &log);
+    Probe later(4, &log);
+    // Same slot, same tick; a later revolution in the slot as well. Linked at the head:
+    // fired c, b, a.
+    wheel.schedule(later.timer, 50 + 10 * TimerWheel::kSlots);
+    wheel.schedule(a->timer, 50);
+    wheel.schedule(b->timer, 50);
+    wheel.schedule(c->timer, 50);
+    c->then = [&](Probe&) {
+      if (action == 0) wheel.cancel(b->timer);
+      if (action == 1) wheel.schedule(b->timer, 5000);
+      if (action == 2) b.reset();
+    };
+    EXPECT_EQ(wheel.advance(60), 2u) << action;
+    EXPECT_EQ(log, (std::vector<int>{3, 1})) << action;
+    EXPECT_EQ(wheel.size(), action == 1 ? 2u : 1u) << action;
+    EXPECT_TRUE(later.timer.armed());
+    wheel.advance(6000);
+    EXPECT_EQ(log.size(), action == 1 ? 3u : 2u) << action;
+    wheel.advance(60 + 10 * TimerWheel::kSlots);
+    EXPECT_EQ(log.back(), 4) << action;
+    EXPECT_EQ(wheel.size(), 0u) << action;
+  }
 }
 
 TEST(TimerWheel, NextWakeupCoversTheEarliestTimer) {
