@@ -28,6 +28,7 @@
 #include "gateway/udp_cookie.h"
 #include "gateway/udp_echo.h"
 #include "gateway/udp_gateway.h"
+#include "gateway/unfinished_messages.h"
 #include "gateway/version.h"
 #include "gateway/ws_service.h"
 #include "proto/ws_unmask.h"
@@ -73,6 +74,12 @@ int run_gateway(const Options& options) {
   core::Endpoint ws = core::Endpoint::resolve(options.bind, options.ws_port);
   WsConfig ws_config;
   ws_config.max_message = options.max_message;
+  // A gateway request is its data plus a room, an id, an op and a few flags or fields:
+  // 4 KiB covers them (and unknown fields of newer clients) many times over.
+  constexpr uint64_t kEnvelopeAllowance = 4096;
+  uint64_t gateway_message = options.max_payload + kEnvelopeAllowance;
+  ws_config.max_gateway_message = gateway_message;
+  auto tcp_gateway_frame = static_cast<uint32_t>(std::min(options.max_frame, gateway_message));
   ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
   ws_config.handshake_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
 
@@ -94,6 +101,15 @@ int run_gateway(const Options& options) {
   std::vector<std::unique_ptr<RoomHub>> hubs;
   for (unsigned i = 0; i < shard_count; ++i)
     hubs.push_back(std::make_unique<RoomHub>(bus, i, rooms));
+  // Each shard gets an equal share of the budget, but room for two of the largest gateway
+  // messages at least.
+  UnfinishedLimits unfinished_limits;
+  unfinished_limits.budget_bytes =
+      std::max<uint64_t>(options.assembly_budget / shard_count, 2 * gateway_message);
+  unfinished_limits.timeout_ms = static_cast<uint32_t>(options.message_timeout_s * 1000);
+  std::vector<std::unique_ptr<UnfinishedMessages>> unfinished;
+  for (unsigned i = 0; i < shard_count; ++i)
+    unfinished.push_back(std::make_unique<UnfinishedMessages>(unfinished_limits));
   const CookieKey cookie_key = CookieKey::random();
   UdpGatewayConfig udp_config;
   udp_config.idle_timeout_ms = static_cast<uint32_t>(options.udp_idle_timeout_s * 1000);
@@ -119,10 +135,11 @@ int run_gateway(const Options& options) {
     RoomHub& hub = *hubs[i];
     WsConfig shard_ws = ws_config;
     shard_ws.hub = &hub;
+    shard_ws.unfinished = unfinished[i].get();
     // The first shard's bind picks the port when it is 0; the others join it.
     shard->add_stream_listener(
         core::open_listening_socket(tcp, core::Transport::kTcp),
-        std::make_unique<TcpGatewayService>(hub, static_cast<uint32_t>(options.max_frame)));
+        std::make_unique<TcpGatewayService>(hub, unfinished[i].get(), tcp_gateway_frame));
     shard->add_stream_listener(core::open_listening_socket(ws, core::Transport::kTcp),
                                std::make_unique<WsService>(shard_ws));
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
@@ -170,9 +187,14 @@ int run_gateway(const Options& options) {
   for (auto& shard : shards) shard->request_stop();
   for (auto& shard : shards) shard->join();
   for (auto& shard : shards) {
-    std::fprintf(stderr, "ringgate shard=%u %s %s\n", shard->index(),
-                 shard->stats().to_string().c_str(),
-                 hubs[shard->index()]->stats().to_string().c_str());
+    const UnfinishedStats& u = unfinished[shard->index()]->stats();
+    std::fprintf(stderr,
+                 "ringgate shard=%u %s %s unfinished_cut_budget=%llu unfinished_cut_late=%llu "
+                 "unfinished_peak=%zu\n",
+                 shard->index(), shard->stats().to_string().c_str(),
+                 hubs[shard->index()]->stats().to_string().c_str(),
+                 static_cast<unsigned long long>(u.cut_over_budget),
+                 static_cast<unsigned long long>(u.cut_too_slow), u.peak_bytes);
   }
   return 0;
 }

@@ -44,13 +44,28 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   app.add_option("--shards", o.shards, "Shards, one thread each (0: one per available CPU)")
       ->check(CLI::Range(0u, 1024u))
       ->capture_default_str();
-  app.add_option("--max-frame", o.max_frame, "Largest raw TCP frame payload")
+  app.add_option("--max-frame", o.max_frame,
+                 "Largest raw TCP frame payload (the gateway port takes at most --max-payload "
+                 "plus 4 KiB of envelope)")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
       ->capture_default_str();
-  app.add_option("--max-message", o.max_message, "Largest WebSocket message (larger: close 1009)")
+  app.add_option("--max-message", o.max_message,
+                 "Largest WebSocket message on /echo (larger: close 1009); on / the limit is "
+                 "--max-payload plus 4 KiB of envelope")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--assembly-budget", o.assembly_budget,
+                 "Bytes all connections together may hold in messages they have not finished "
+                 "(split between shards); past it, the largest is cut off (WebSocket 1009)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1} << 16, uint64_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--message-timeout", o.message_timeout_s,
+                 "Seconds a message may take from its first byte to its last (0: no limit); "
+                 "slower: cut off (WebSocket 1008)")
+      ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
   app.add_option("--ping-interval", o.ping_interval_s,
                  "Seconds of silence after which a WebSocket peer is pinged (0: never)")

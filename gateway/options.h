@@ -15,7 +15,9 @@ struct Options {
   uint16_t admin_port = 9100;  // the admin listener arrives with metrics
   unsigned shards = 0;         // 0: one per CPU this process may run on
   uint64_t max_frame = 1 << 20;
-  uint64_t max_message = 16 << 20;
+  uint64_t max_message = 16 << 20;         // /echo; the gateway protocol's follows --max-payload
+  uint64_t assembly_budget = 64ull << 20;  // bytes held in unfinished messages (all shards)
+  double message_timeout_s = 30;           // a message's last byte after its first, at most
   double ping_interval_s = 30;
   double handshake_timeout_s = 10;
   uint64_t max_connections = 100000;

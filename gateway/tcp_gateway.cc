@@ -4,6 +4,7 @@
 #include "core/shard_stats.h"
 #include "gateway/room_hub.h"
 #include "gateway/stream_member.h"
+#include "gateway/unfinished_messages.h"
 #include "proto/binary_envelope.h"
 #include "proto/length_prefixed.h"
 
@@ -11,19 +12,34 @@ namespace rg::gateway {
 
 namespace {
 
-class TcpGatewaySession final : public core::StreamSession {
+class TcpGatewaySession final : public core::StreamSession, private UnfinishedMessages::Holder {
  public:
-  TcpGatewaySession(core::Connection& conn, RoomHub& hub, uint32_t max_frame) noexcept
+  TcpGatewaySession(core::Connection& conn, RoomHub& hub, UnfinishedMessages* unfinished,
+                    uint32_t max_frame) noexcept
       : conn_(conn),
         hub_(hub),
+        unfinished_(unfinished),
         parser_(max_frame),
         member_(conn, StreamMember::Framing::kLengthPrefixed, &TcpGatewaySession::cut_off, this) {
     hub_.attach(member_);
   }
-  ~TcpGatewaySession() override { hub_.detach(member_); }
+  ~TcpGatewaySession() override {
+    if (unfinished_ != nullptr) unfinished_->forget(*this);
+    if (!detached_) hub_.detach(member_);
+  }
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override {
     if (conn.closing()) return;
+    uint64_t completed = parser_.frames_completed();
+    parse(conn, bytes);
+    if (unfinished_ != nullptr) {
+      unfinished_->update(*this, conn.shard(), !conn.closing() && parser_.mid_frame(),
+                          parser_.frames_completed() != completed, parser_.held_bytes());
+    }
+  }
+
+ private:
+  void parse(core::Connection& conn, std::span<std::byte> bytes) noexcept {
     core::ShardStats& stats = conn.stats();
     proto::FrameError error = parser_.feed(bytes, [&](std::span<const std::byte> frame) {
       ++stats.messages_in;
@@ -42,7 +58,6 @@ class TcpGatewaySession final : public core::StreamSession {
     }
   }
 
- private:
   static void cut_off(void* self) noexcept {
     auto& session = *static_cast<TcpGatewaySession*>(self);
     if (session.conn_.closing()) return;
@@ -50,19 +65,38 @@ class TcpGatewaySession final : public core::StreamSession {
     session.hub_.reply_error(session.member_, WireForm::kTcp,
                              {proto::ErrorCode::kSlowConsumer, "slow consumer"}, {});
     session.hub_.detach(session.member_);  // nothing more is queued behind the error
+    session.detached_ = true;
     session.conn_.close(core::Connection::CloseMode::kGraceful);
+  }
+
+  // Says why in the protocol's error, leaves every room and closes.
+  void fail(proto::ErrorCode code, const char* why) noexcept {
+    if (unfinished_ != nullptr) unfinished_->forget(*this);
+    if (conn_.closing()) return;
+    hub_.reply_error(member_, WireForm::kTcp, {code, why}, {});
+    hub_.detach(member_);
+    detached_ = true;
+    conn_.fail_protocol();
+  }
+  void cut_off_over_budget() noexcept override {
+    fail(proto::ErrorCode::kTooLarge, "unfinished frames over the server's budget");
+  }
+  void cut_off_too_slow() noexcept override {
+    fail(proto::ErrorCode::kTimeout, "frame not completed in time");
   }
 
   core::Connection& conn_;
   RoomHub& hub_;
+  UnfinishedMessages* unfinished_;
   proto::LengthPrefixedParser parser_;
   StreamMember member_;
+  bool detached_ = false;  // out of every room already
 };
 
 }  // namespace
 
 std::unique_ptr<core::StreamSession> TcpGatewayService::open(core::Connection& conn) noexcept {
-  return std::make_unique<TcpGatewaySession>(conn, hub_, max_frame_);
+  return std::make_unique<TcpGatewaySession>(conn, hub_, unfinished_, max_frame_);
 }
 
 }  // namespace rg::gateway

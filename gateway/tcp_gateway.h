@@ -10,14 +10,19 @@
 namespace rg::gateway {
 
 class RoomHub;
+class UnfinishedMessages;
 
 class TcpGatewayService final : public core::StreamService {
  public:
-  TcpGatewayService(RoomHub& hub, uint32_t max_frame) noexcept : hub_(hub), max_frame_(max_frame) {}
+  // `max_frame`: --max-frame, at most --max-payload plus the envelope (the gateway
+  // protocol never needs more).
+  TcpGatewayService(RoomHub& hub, UnfinishedMessages* unfinished, uint32_t max_frame) noexcept
+      : hub_(hub), unfinished_(unfinished), max_frame_(max_frame) {}
   std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
 
  private:
   RoomHub& hub_;
+  UnfinishedMessages* unfinished_;
   uint32_t max_frame_;
 };
 

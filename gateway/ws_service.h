@@ -13,10 +13,13 @@
 namespace rg::gateway {
 
 class RoomHub;
+class UnfinishedMessages;
 
 struct WsConfig {
-  RoomHub* hub = nullptr;  // the shard's rooms (null: no gateway protocol on /)
-  size_t max_message = 16 << 20;
+  RoomHub* hub = nullptr;                    // the shard's rooms (null: no gateway protocol on /)
+  UnfinishedMessages* unfinished = nullptr;  // the shard's budget and deadline for them
+  size_t max_message = 16 << 20;             // /echo
+  size_t max_gateway_message = 68 << 10;     // /: --max-payload plus the envelope
   uint32_t handshake_timeout_ms = 10000;
   uint32_t ping_interval_ms = 30000;  // 0: never ping
   proto::HttpLimits http;

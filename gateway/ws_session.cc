@@ -25,6 +25,7 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config) noexcept
 }
 
 WsSession::~WsSession() {
+  if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
   if (member_) config_.hub->detach(*member_);
 }
 
@@ -34,7 +35,7 @@ void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept
       on_request_bytes(bytes);
       break;
     case Stage::kOpen:
-      parser_.feed(bytes);
+      feed(bytes);
       break;
     case Stage::kClosed:
       break;
@@ -74,6 +75,8 @@ void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
   conn_.send_copy(std::as_bytes(std::span(response)));
   stage_ = Stage::kOpen;
   if (gateway) {
+    // The gateway protocol never needs more than --max-payload plus its envelope.
+    parser_.set_max_message(config_.max_gateway_message);
     member_ = std::make_unique<StreamMember>(conn_, StreamMember::Framing::kWebSocket,
                                              &WsSession::cut_off_slow, this);
     config_.hub->attach(*member_);
@@ -99,7 +102,7 @@ void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
       rest = std::span<std::byte>(reinterpret_cast<std::byte*>(request_.data()) + request.head_size,
                                   size);
     }
-    parser_.feed(rest);
+    feed(rest);
   }
   if (gathered) std::string().swap(request_);
 }
@@ -148,6 +151,36 @@ void WsSession::on_gateway_message(WsOpcode op, std::span<std::byte> payload) no
     return hub.reply_error(*member_, WireForm::kWsBinary, error, request.id);
   }
   hub.handle(*member_, WireForm::kWsBinary, request);
+}
+
+void WsSession::feed(std::span<std::byte> bytes) noexcept {
+  uint64_t completed = parser_.messages_completed();
+  parser_.feed(bytes);
+  if (config_.unfinished == nullptr) return;
+  bool mid = stage_ == Stage::kOpen && !parser_.done() && parser_.mid_message();
+  config_.unfinished->update(*this, conn_.shard(), mid, parser_.messages_completed() != completed,
+                             parser_.buffered());
+}
+
+void WsSession::cut_off(uint16_t code, std::string_view why) noexcept {
+  if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
+  if (stage_ != Stage::kOpen) return;
+  send_close(code, why);
+  stage_ = Stage::kClosed;
+  parser_.stop();
+  if (member_) {
+    config_.hub->detach(*member_);
+    member_.reset();
+  }
+  conn_.fail_protocol();
+}
+
+void WsSession::cut_off_over_budget() noexcept {
+  cut_off(proto::ws_close::kMessageTooBig, "unfinished messages over the server's budget");
+}
+
+void WsSession::cut_off_too_slow() noexcept {
+  cut_off(proto::ws_close::kPolicyViolation, "message not completed in time");
 }
 
 void WsSession::cut_off_slow(void* self) noexcept {

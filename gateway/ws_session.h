@@ -11,13 +11,14 @@
 #include "core/services.h"
 #include "core/timer_wheel.h"
 #include "gateway/stream_member.h"
+#include "gateway/unfinished_messages.h"
 #include "gateway/ws_service.h"
 #include "proto/ws_frame.h"
 #include "proto/ws_parser.h"
 
 namespace rg::gateway {
 
-class WsSession final : public core::StreamSession {
+class WsSession final : public core::StreamSession, private UnfinishedMessages::Holder {
  public:
   WsSession(core::Connection& conn, const WsConfig& config) noexcept;
   ~WsSession() override;
@@ -43,6 +44,13 @@ class WsSession final : public core::StreamSession {
   static void on_timer(void* self) noexcept;
   static void cut_off_slow(void* self) noexcept;
   void on_gateway_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
+  // Frames, through the parser; then the shard learns whether a message is left unfinished.
+  void feed(std::span<std::byte> bytes) noexcept;
+  // Closes with `code` at once: out of its rooms, nothing more parsed.
+  void cut_off(uint16_t code, std::string_view why) noexcept;
+  // UnfinishedMessages::Holder
+  void cut_off_over_budget() noexcept override;
+  void cut_off_too_slow() noexcept override;
 
   core::Connection& conn_;
   const WsConfig& config_;

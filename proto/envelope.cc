@@ -30,6 +30,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "hello_first";
     case ErrorCode::kSlowConsumer:
       return "slow_consumer";
+    case ErrorCode::kTimeout:
+      return "timeout";
   }
   return "unknown";
 }

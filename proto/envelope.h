@@ -37,6 +37,7 @@ enum class ErrorCode : uint8_t {
   kBadCookie = 10,     // a UDP join without a valid cookie
   kHelloFirst = 11,    // a UDP request from an address that has not joined
   kSlowConsumer = 12,  // the connection could not keep up and is being closed
+  kTimeout = 13,       // a frame was not completed within --message-timeout
 };
 
 struct RequestError {

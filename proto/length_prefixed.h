@@ -41,6 +41,7 @@ class LengthPrefixedParser {
           uint32_t length = load_le32(p);
           if (length > max_payload_) return error_ = FrameError::kOversize;
           if (static_cast<size_t>(end - p) >= kHeaderSize + length) {
+            ++frames_completed_;
             on_frame(std::span<const std::byte>(p + kHeaderSize, length));
             p += kHeaderSize + length;
             continue;
@@ -54,6 +55,7 @@ class LengthPrefixedParser {
         need_ = load_le32(header_);
         if (need_ > max_payload_) return error_ = FrameError::kOversize;
         if (need_ == 0) {
+          ++frames_completed_;
           on_frame(std::span<const std::byte>());
           have_header_ = 0;
           continue;
@@ -66,6 +68,7 @@ class LengthPrefixedParser {
       partial_.insert(partial_.end(), p, p + take);
       p += take;
       if (partial_.size() == need_) {
+        ++frames_completed_;
         on_frame(std::span<const std::byte>(partial_.data(), partial_.size()));
         reset_partial();
       }
@@ -75,6 +78,12 @@ class LengthPrefixedParser {
 
   // Bytes of an unfinished frame held by the parser.
   size_t buffered() const noexcept { return have_header_ + partial_.size(); }
+  // Memory held for the unfinished frame.
+  size_t held_bytes() const noexcept { return partial_.capacity(); }
+  // A frame has begun to arrive and is not complete.
+  bool mid_frame() const noexcept { return have_header_ > 0; }
+  // Frames completed so far.
+  uint64_t frames_completed() const noexcept { return frames_completed_; }
   FrameError error() const noexcept { return error_; }
 
   // The 4-byte header for a payload of `length` bytes.
@@ -102,6 +111,7 @@ class LengthPrefixedParser {
   uint32_t max_payload_;
   uint32_t need_ = 0;
   size_t have_header_ = 0;
+  uint64_t frames_completed_ = 0;
   std::byte header_[kHeaderSize] = {};
   std::vector<std::byte> partial_;
   FrameError error_ = FrameError::kNone;

@@ -60,6 +60,9 @@ class WsParser {
   }
 
   bool done() const noexcept { return state_ == State::kDone; }
+  // Before the first byte of a message: a new size limit (the gateway protocol's is
+  // smaller than /echo's).
+  void set_max_message(size_t max_message) noexcept { max_message_ = max_message; }
   // The handler is done with the connection (it closed it): parse nothing more.
   void stop() noexcept {
     state_ = State::kDone;
@@ -67,6 +70,12 @@ class WsParser {
   }
   // Memory held for a message being assembled.
   size_t buffered() const noexcept { return assembly_ ? assembly_->capacity() : 0; }
+  // Some frame or message has begun to arrive and is not complete.
+  bool mid_message() const noexcept {
+    return state_ == State::kPayload || header_have_ > 0 || in_message_;
+  }
+  // Text and binary messages completed so far.
+  uint64_t messages_completed() const noexcept { return messages_completed_; }
 
  private:
   enum class State : uint8_t { kHeader, kPayload, kDone };
@@ -214,6 +223,7 @@ class WsParser {
     message_size_ += frame_length_;
     if (!frame_fin_) return true;
     in_message_ = false;
+    ++messages_completed_;
     if (message_op_ == WsOpcode::kText && !utf8_.finish()) {
       return fail(ws_close::kInvalidPayload, "text message ends inside a UTF-8 sequence");
     }
@@ -297,6 +307,7 @@ class WsParser {
   uint64_t frame_length_ = 0;
   uint64_t frame_done_ = 0;
   size_t message_size_ = 0;  // bytes of the current message in finished frames
+  uint64_t messages_completed_ = 0;
   core::BlockRef assembly_;
   Utf8Stream utf8_;
   // Only a control frame split across reads is copied; most connections never need this.

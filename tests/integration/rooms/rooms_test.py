@@ -25,11 +25,11 @@ DEADLINE = 60  # seconds per case at most
 
 
 class Gateway:
-    def __init__(self, *args):
+    def __init__(self, *args, shards=4, **popen):
         self.proc = subprocess.Popen(
             [BINARY, "--bind", "127.0.0.1", "--tcp-port", "0", "--udp-port", "0", "--ws-port", "0",
-             "--admin-port", "0", "--shards", "4", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             "--admin-port", "0", "--shards", str(shards), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
         line = self.proc.stdout.readline()
         m = re.search(r"tcp=\S+:(\d+) udp=\S+:(\d+) ws=\S+:(\d+)", line)
         assert m, f"no start-up line: {line!r}"
