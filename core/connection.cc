@@ -13,6 +13,10 @@ ShardStats& Connection::stats() noexcept {
   return shard_->stats_;
 }
 
+size_t Connection::backlog_bytes() const noexcept {
+  return out_.bytes() + (kernel_full_ ? shard_->kernel_sndbuf_ : 0);
+}
+
 void Connection::send_copy(std::span<const std::byte> bytes) noexcept {
   if (state_ != State::kOpen) return;
   out_.append_copy(bytes);
@@ -64,6 +68,7 @@ void Connection::close(CloseMode mode) noexcept {
   close_mode_ = mode;
   want_recv_ = false;
   shard.timers_->cancel(idle_timer_);
+  close_deadline_ms_ = shard.now_ms_ + shard.config_.close_linger_ms;
   if (mode == CloseMode::kAbort) {
     // Bytes of an in-flight send must stay alive until its completion; on_send drops them.
     if (send_ == nullptr) out_.clear();
@@ -74,7 +79,7 @@ void Connection::close(CloseMode mode) noexcept {
       shard.shut_down(*this);
     } else {
       shard.mark_dirty(*this);
-      shard.timers_->schedule(idle_timer_, shard.now_ms_ + shard.config_.close_linger_ms);
+      shard.timers_->schedule(idle_timer_, close_deadline_ms_);
     }
   }
   shard.maybe_free(*this);
@@ -84,6 +89,11 @@ void Connection::on_idle_timer(void* self) noexcept {
   Connection& conn = *static_cast<Connection*>(self);
   Shard& shard = *conn.shard_;
   if (conn.state_ == State::kClosing) {
+    if (conn.shut_down_ && conn.close_mode_ == CloseMode::kGraceful) {
+      // Shut down, waiting for the kernel to hand the peer its last bytes.
+      shard.maybe_free(conn);
+      return;
+    }
     // A graceful close whose peer would not take the last bytes in time.
     conn.close(CloseMode::kAbort);
     return;

@@ -55,6 +55,10 @@ class Connection {
   // Names this connection and no later user of its slot (see Shard::find_connection).
   uint64_t id() const noexcept { return uint64_t{generation_} << 32 | index_; }
   size_t queued_bytes() const noexcept { return out_.bytes(); }
+  // Bytes queued here plus an estimate of what the kernel holds for the peer, without a
+  // system call: once a send has come back short the kernel's send buffer is full, so it
+  // holds about SO_SNDBUF (see ShardConfig::sndbuf), until a send is taken whole again.
+  size_t backlog_bytes() const noexcept;
   int fd() const noexcept { return fd_; }
   uint64_t last_rx_ms() const noexcept { return last_rx_ms_; }
   Shard& shard() noexcept { return *shard_; }
@@ -81,6 +85,7 @@ class Connection {
   SendContext* send_ = nullptr;       // while a sendmsg is in flight
   StreamService* service_ = nullptr;  // opens the session once an outbound connect succeeds
   uint64_t last_rx_ms_ = 0;           // when the peer last sent anything
+  uint64_t close_deadline_ms_ = 0;    // a graceful close becomes an abort at this time
   int fd_ = -1;
   uint32_t index_;
   uint32_t generation_ = 0;
@@ -93,7 +98,9 @@ class Connection {
   bool rearm_listed_ = false;  // on the shard's re-arm list
   bool shut_down_ = false;     // shutdown(2) done
   bool connect_inflight_ = false;
-  bool held_ = false;  // hold_reads() is in force
+  bool held_ = false;         // hold_reads() is in force
+  bool kernel_full_ = false;  // the last send came back short: the kernel's buffer is full
+  bool abort_ = false;        // cut off: the kernel's queue for the peer is thrown away
 };
 
 }  // namespace rg::core

@@ -1,10 +1,12 @@
 #include "core/shard.h"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -143,7 +145,8 @@ bool DatagramSocket::send_copy_to(const sockaddr* to, socklen_t to_length,
   return true;
 }
 
-Shard::Shard(ShardConfig config) : config_(config) {
+Shard::Shard(ShardConfig config)
+    : config_(config), kernel_sndbuf_(size_t{config.sndbuf} * 2 /* the kernel doubles it */) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
@@ -444,8 +447,14 @@ Connection& Shard::allocate_connection(int fd) noexcept {
   conn.cancel_sent_ = false;
   conn.connect_inflight_ = false;
   conn.last_rx_ms_ = now_ms_;
+  conn.kernel_full_ = false;
+  conn.abort_ = false;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (config_.sndbuf != 0) {
+    int size = static_cast<int>(config_.sndbuf);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  }
   ++live_connections_;
   return conn;
 }
@@ -594,9 +603,13 @@ void Shard::flush(Connection& conn) noexcept {
 }
 
 void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
+  size_t offered = 0;
+  for (size_t i = 0; i < conn.send_->msg.msg_iovlen; ++i) offered += conn.send_->iov[i].iov_len;
   send_pool_.emplace_back(conn.send_);
   conn.send_ = nullptr;
   if (cqe.res > 0) {
+    // Short: the kernel's send buffer is full (the peer is not taking what it is sent).
+    conn.kernel_full_ = static_cast<size_t>(cqe.res) < offered;
     conn.out_.consume(static_cast<size_t>(cqe.res));
     stats_.tx_bytes += static_cast<uint64_t>(cqe.res);
   } else if (cqe.res < 0) {
@@ -686,9 +699,37 @@ void Shard::cancel_recv(Connection& conn) noexcept {
 void Shard::shut_down(Connection& conn) noexcept {
   if (conn.shut_down_) return;
   conn.shut_down_ = true;
+  if (conn.close_mode_ == Connection::CloseMode::kAbort) {
+    // Reset rather than FIN: the kernel frees what it still holds for the peer at close(),
+    // instead of keeping it in an orphaned FIN-WAIT-1 socket for as long as the peer
+    // does not read (minutes, and outside --max-connections).
+    linger off{1, 0};
+    setsockopt(conn.fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    conn.abort_ = true;
+    ++stats_.close_resets;
+  }
   // Sends FIN after whatever the kernel still holds and ends an outstanding multishot recv
   // (it completes with 0), even though io_uring keeps its own reference to the file.
   ::shutdown(conn.fd_, SHUT_RDWR);
+}
+
+bool Shard::wait_for_kernel_queue(Connection& conn) noexcept {
+  if (conn.abort_ || stopping_) return false;
+  int unsent = 0;
+  // Sent but not yet acknowledged counts too, and so does the FIN (one sequence number):
+  // a FIN alone pins no memory.
+  if (ioctl(conn.fd_, SIOCOUTQ, &unsent) != 0 || unsent <= 1) return false;
+  if (now_ms_ >= conn.close_deadline_ms_) {
+    // The peer would not take its last bytes within --close-linger: throw them away.
+    linger off{1, 0};
+    setsockopt(conn.fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+    conn.abort_ = true;
+    ++stats_.close_resets;
+    return false;
+  }
+  // Look again soon (the socket is shut down: nothing else will wake it).
+  timers_->schedule(conn.idle_timer_, std::min(conn.close_deadline_ms_, now_ms_ + 50));
+  return true;
 }
 
 void Shard::maybe_free(Connection& conn) noexcept {
@@ -696,6 +737,9 @@ void Shard::maybe_free(Connection& conn) noexcept {
       conn.send_ != nullptr || conn.connect_inflight_) {
     return;
   }
+  // A graceful close hands the socket to the kernel only once the peer has everything (or
+  // the linger is over), so a closed connection never leaves an orphan holding memory.
+  if (wait_for_kernel_queue(conn)) return;
   ::close(conn.fd_);
   conn.fd_ = -1;
   conn.session_.reset();

@@ -42,8 +42,11 @@ struct ShardConfig {
   size_t max_outbuf = 4 * 1024 * 1024;  // reads pause above this much queued output
   uint32_t idle_timeout_ms = 0;         // 0: never
   uint32_t close_linger_ms = 2000;      // how long a graceful close may wait to flush
-  uint32_t timer_tick_ms = 10;          // resolution of the timing wheel
-  uint32_t stop_grace_ms = 1000;        // how long a stop may wait for connections to flush
+  // SO_SNDBUF of every TCP connection (0: the kernel's autotuning, up to ~4 MiB): what a
+  // peer that stops reading can make the kernel hold for it.
+  uint32_t sndbuf = 0;
+  uint32_t timer_tick_ms = 10;    // resolution of the timing wheel
+  uint32_t stop_grace_ms = 1000;  // how long a stop may wait for connections to flush
   std::atomic<int>* open_connections = nullptr;  // shared by all shards
   int max_connections = 1 << 20;
 };
@@ -168,6 +171,9 @@ class Shard {
   void cancel_recv(Connection& conn) noexcept;
   void shut_down(Connection& conn) noexcept;
   void maybe_free(Connection& conn) noexcept;
+  // Whether a gracefully closed socket must stay open a little longer: the kernel still
+  // holds bytes the peer has not taken, and the close linger has not run out.
+  bool wait_for_kernel_queue(Connection& conn) noexcept;
   Connection* connection_for(uint32_t index, uint32_t generation) noexcept;
 
   ShardConfig config_;
@@ -186,6 +192,7 @@ class Shard {
   std::vector<std::unique_ptr<UdpSendSlot>> udp_send_slots_;
   std::vector<uint32_t> free_udp_send_slots_;
   std::vector<std::unique_ptr<SendContext>> send_pool_;
+  size_t kernel_sndbuf_;  // what a full kernel send buffer holds (0: autotuned, not counted)
   size_t live_connections_ = 0;
   size_t udp_sends_in_flight_ = 0;
   uint64_t now_ms_ = 0;

@@ -24,7 +24,9 @@ struct ShardStats {
   uint64_t rx_no_buffers = 0;  // -ENOBUFS from the provided-buffer ring
   uint64_t udp_rx = 0;
   uint64_t udp_tx = 0;
-  uint64_t udp_dropped = 0;  // truncated datagrams, or no send slot free
+  uint64_t udp_dropped = 0;   // truncated datagrams, or no send slot free
+  uint64_t close_resets = 0;  // closed with a reset: cut off, or its last bytes untaken in time
+  uint64_t refused = 0;       // over --max-connections or out of descriptors: told and closed
 
   std::string to_string() const;
 };

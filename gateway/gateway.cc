@@ -129,6 +129,7 @@ int run_gateway(const Options& options) {
     config.max_outbuf = options.max_outbuf;
     config.idle_timeout_ms = static_cast<uint32_t>(options.idle_timeout_s * 1000);
     config.close_linger_ms = static_cast<uint32_t>(options.close_linger_s * 1000);
+    config.sndbuf = static_cast<uint32_t>(options.sndbuf);
     config.open_connections = &open_connections;
     config.max_connections = static_cast<int>(options.max_connections);
     auto shard = std::make_unique<core::Shard>(config);

@@ -29,7 +29,7 @@ class Member {
  public:
   virtual ~Member() = default;
 
-  // Bytes waiting to be sent to the member (UDP members: 0).
+  // Bytes waiting to be sent to the member, the kernel's share included (UDP members: 0).
   virtual size_t queued_bytes() const noexcept = 0;
   // Sends `length` bytes at `offset` of `block`: a message already framed for this
   // member's form. Returns false when the bytes could not be sent (UDP: no send slot).

@@ -97,6 +97,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "after a slow consumer's backlog) before it is reset")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  app.add_option("--sndbuf", o.sndbuf,
+                 "Kernel send buffer per TCP connection (SO_SNDBUF; the kernel doubles it; 0: "
+                 "autotuned up to ~4 MiB): what a peer that stops reading costs in kernel memory")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{64} << 20))
+      ->capture_default_str();
   app.add_option("--rx-buffers", o.rx_buffers,
                  "Receive buffers per shard, shared by all its connections (power of two)")
       ->check(CLI::Range(uint32_t{16}, uint32_t{32768}))

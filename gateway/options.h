@@ -24,7 +24,8 @@ struct Options {
   uint64_t max_outbuf = 4 << 20;
   uint64_t max_datagram = 2048;
   double idle_timeout_s = 60;
-  double close_linger_s = 5;  // a closing connection's last bytes get this long to leave
+  double close_linger_s = 5;    // a closing connection's last bytes get this long to leave
+  uint64_t sndbuf = 256 << 10;  // SO_SNDBUF per TCP connection (0: the kernel autotunes)
   uint32_t rx_buffers = 512;
   uint64_t rx_buffer_size = 16 << 10;
   // Rooms.

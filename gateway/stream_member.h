@@ -20,7 +20,7 @@ class StreamMember final : public Member {
   StreamMember(core::Connection& conn, Framing framing, CutOff cut_off, void* session) noexcept
       : conn_(conn), cut_off_(cut_off), session_(session), framing_(framing) {}
 
-  size_t queued_bytes() const noexcept override { return conn_.queued_bytes(); }
+  size_t queued_bytes() const noexcept override { return conn_.backlog_bytes(); }
   bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept override {
     conn_.send_shared(block, offset, length);
     ++conn_.stats().messages_out;

@@ -278,12 +278,93 @@ async def messages_must_finish_in_time(gw):
         w.close()
 
 
+# --- 3. cut-off non-readers must not pin kernel memory -----------------------------------------
+
+def server_tx_queues(server_port, client_ports):
+    """The kernel's send queue (bytes) of each server-side socket toward `client_ports`."""
+    queues = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local, remote, tx_rx = fields[1], fields[2], fields[4]
+            if int(local.split(":")[1], 16) != server_port:
+                continue
+            rport = int(remote.split(":")[1], 16)
+            if rport in client_ports:
+                queues[rport] = queues.get(rport, 0) + int(tx_rx.split(":")[0], 16)
+    return queues
+
+
+async def non_reader(port, room):
+    """Upgrades, joins `room`, reads the answers, then never reads again."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    reader, writer = await asyncio.open_connection(sock=sock)
+    writer.write((f"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    join = json.dumps({"op": "join", "room": room}).encode()
+    writer.write(frame_header(0x1, len(join)) + join)
+    head = await asyncio.wait_for(reader.readexactly(2), 5)
+    await reader.readexactly(head[1] & 0x7F)
+    writer.transport.pause_reading()
+    return sock.getsockname()[1], writer
+
+
+async def cut_off_readers_leave_no_kernel_queue(gw):
+    linger = 1.0
+    attackers = [await non_reader(gw.ws, "flood") for _ in range(20)]
+    ports = {p for p, _ in attackers}
+    fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
+    await fast.send('{"op":"join","room":"flood"}')
+    assert json.loads(await fast.recv())["op"] == "joined"
+    pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    count = 4000
+    payload = json.dumps("q" * 1000)
+    got = [0]
+
+    async def read_all():
+        for n in range(count):
+            m = json.loads(await asyncio.wait_for(fast.recv(), 10))
+            assert m["seq"] == n + 1, m
+            got[0] += 1
+
+    reader = asyncio.create_task(read_all())
+    for n in range(count):
+        await pub.send('{"op":"pub","room":"flood","data":%s}' % payload)
+        while n - got[0] > 64 and not reader.done():
+            await asyncio.sleep(0.0005)
+    await reader
+    flooded = time.monotonic()
+    peak = sum(server_tx_queues(gw.ws, ports).values())
+    # Within --close-linger plus a second of the flood's end, the kernel holds nothing more
+    # for any of them (reset, not an orphan in FIN-WAIT-1 keeping its queue).
+    while True:
+        left = sum(server_tx_queues(gw.ws, ports).values())
+        waited = time.monotonic() - flooded
+        if left == 0 or waited > linger + 1:
+            break
+        await asyncio.sleep(0.05)
+    print(f"  20 non-readers: kernel send queues {peak >> 10} KiB after the flood, "
+          f"{left} bytes {waited:.2f} s later; the reading member got all {got[0]}")
+    assert left == 0, f"{left} bytes still queued in the kernel for cut-off peers after {waited:.1f} s"
+    for _, w in attackers:
+        w.close()
+    await fast.close()
+    await pub.close()
+
+
 CASES = {
     "forged": ([], forged_fields_are_refused_on_every_transport, {}, {}),
     "partial": (["--assembly-budget", "32MiB"], partial_messages_stay_within_the_budget,
                 {"shards": 2}, {"unfinished_cut_budget": lambda v: v >= 30,
                                 # the budget, plus at most one block's growth per shard
                                 "unfinished_peak": lambda v: v <= (32 << 20) + 2 * (8 << 20)}),
+    "orphans": (["--max-outbuf", "256KiB", "--close-linger", "1", "--sndbuf", "64KiB"],
+                cut_off_readers_leave_no_kernel_queue, {},
+                {"slow_closed": lambda v: v >= 20, "close_resets": lambda v: v >= 20}),
     "deadline": (["--message-timeout", "1"], messages_must_finish_in_time, {},
                  {"unfinished_cut_late": lambda v: v == 2}),
 }
