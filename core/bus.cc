@@ -19,6 +19,13 @@ Bus::Bus(unsigned shards) : shards_(shards), slots_(new Slot[shards]) {
 
 Bus::~Bus() = default;
 
+bool Bus::looks_empty() const noexcept {
+  for (const auto& ring : rings_) {
+    if (ring && !ring->empty()) return false;
+  }
+  return true;
+}
+
 void Bus::wake(unsigned shard) noexcept {
   if (slots_[shard].shard != nullptr) slots_[shard].shard->wake();
 }

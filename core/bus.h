@@ -76,6 +76,9 @@ class Bus {
     return *rings_[(static_cast<size_t>(from) * shards_ + to) * kBusLanes + lane];
   }
   std::atomic<bool>& sleeping(unsigned shard) noexcept { return slots_[shard].sleeping; }
+  // From any thread: whether every ring looked empty a moment ago (a stopping gateway
+  // waits for this, with every shard drained, before it closes connections).
+  bool looks_empty() const noexcept;
   void wake(unsigned shard) noexcept;
 
  private:

@@ -74,13 +74,17 @@ void Connection::close(CloseMode mode) noexcept {
     if (send_ == nullptr) out_.clear();
     shard.shut_down(*this);
   } else {
-    if (recv_armed_) shard.cancel_recv(*this);
+    // A lingering close: the receive goes on, throwing its bytes away, until the peer's
+    // FIN. Input left unread would make close() send a reset, and a reset can destroy
+    // what was sent last (a close frame, an error) before the peer has read it.
+    if (!recv_armed_ && !peer_eof_) shard.list_for_rearm(*this);
     if (out_.empty() && send_ == nullptr) {
       shard.shut_down(*this);
     } else {
       shard.mark_dirty(*this);
-      shard.timers_->schedule(idle_timer_, close_deadline_ms_);
     }
+    // The peer gets --close-linger to take the last bytes and to finish; then a reset.
+    shard.timers_->schedule(idle_timer_, close_deadline_ms_);
   }
   shard.maybe_free(*this);
 }
@@ -89,12 +93,12 @@ void Connection::on_idle_timer(void* self) noexcept {
   Connection& conn = *static_cast<Connection*>(self);
   Shard& shard = *conn.shard_;
   if (conn.state_ == State::kClosing) {
-    if (conn.shut_down_ && conn.close_mode_ == CloseMode::kGraceful) {
-      // Shut down, waiting for the kernel to hand the peer its last bytes.
+    if (conn.close_mode_ == CloseMode::kGraceful && shard.now_ms_ < conn.close_deadline_ms_) {
+      // Shut down, looking again whether the kernel has handed the peer its last bytes.
       shard.maybe_free(conn);
       return;
     }
-    // A graceful close whose peer would not take the last bytes in time.
+    // A graceful close whose peer would not take its last bytes, or finish, in time.
     conn.close(CloseMode::kAbort);
     return;
   }
@@ -110,6 +114,10 @@ void Connection::on_idle_timer(void* self) noexcept {
 }
 
 void StreamSession::on_idle(Connection& conn) noexcept {
+  conn.close(Connection::CloseMode::kGraceful);
+}
+
+void StreamSession::on_shutdown(Connection& conn) noexcept {
   conn.close(Connection::CloseMode::kGraceful);
 }
 

@@ -101,6 +101,12 @@ class Connection {
   bool held_ = false;         // hold_reads() is in force
   bool kernel_full_ = false;  // the last send came back short: the kernel's buffer is full
   bool abort_ = false;        // cut off: the kernel's queue for the peer is thrown away
+  bool peer_eof_ = false;     // the peer has finished sending (its FIN arrived)
+
+  // Closing gracefully: what the peer still sends is read and thrown away until its FIN.
+  bool discarding_input() const noexcept {
+    return state_ == State::kClosing && close_mode_ == CloseMode::kGraceful && !peer_eof_;
+  }
 };
 
 }  // namespace rg::core

@@ -26,6 +26,10 @@ class StreamSession {
   // Nothing was received for --idle-timeout. The default closes gracefully; a protocol
   // may first say why (a WebSocket close frame).
   virtual void on_idle(Connection& conn) noexcept;
+  // The server is stopping; everything owed to the peer has been queued. The default
+  // closes gracefully (what is queued is still sent); a protocol may first say why (a
+  // WebSocket close 1001).
+  virtual void on_shutdown(Connection& conn) noexcept;
 };
 
 class StreamService {

@@ -47,7 +47,8 @@ struct Shard::Listener {
 
   static void on_retry(void* self) noexcept {
     auto& listener = *static_cast<Listener*>(self);
-    if (!listener.shard->stopping_ && !listener.armed) listener.shard->arm_accept(listener);
+    Shard& shard = *listener.shard;
+    if (!shard.stopping_ && !shard.draining_ && !listener.armed) shard.arm_accept(listener);
   }
 
   Shard* shard;
@@ -174,6 +175,11 @@ std::future<void> Shard::start() {
   std::future<void> future = ready->get_future();
   thread_ = std::thread([this, ready] { run(*ready); });
   return future;
+}
+
+void Shard::request_drain() noexcept {
+  drain_requested_.store(true, std::memory_order_release);
+  wake();
 }
 
 void Shard::request_stop() noexcept {
@@ -343,6 +349,7 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
       if (stop_requested_.load(std::memory_order_acquire)) {
         begin_stop();
       } else {
+        if (drain_requested_.load(std::memory_order_acquire)) begin_drain();
         arm_wake();
       }
       break;
@@ -350,6 +357,9 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
 }
 
 void Shard::end_of_tick() noexcept {
+  // While draining, the hook is not idle from here until it says so below: whatever it
+  // takes off the bus in on_tick() is accounted for before drained() can be true again.
+  if (draining_) quiet_.store(false, std::memory_order_seq_cst);
   if (hook_ != nullptr) hook_->on_tick();
   // Coalesced sends: everything a connection queued during this tick leaves in one sendmsg.
   for (Connection* conn : dirty_) flush(*conn);
@@ -359,22 +369,33 @@ void Shard::end_of_tick() noexcept {
   if (udp_buffers_) udp_buffers_->publish();
   for (Connection* conn : rearm_) {
     conn->rearm_listed_ = false;
-    if (conn->state_ == Connection::State::kOpen && conn->want_recv_ && !conn->recv_armed_) {
-      arm_recv(*conn);
-    }
+    bool wanted = (conn->state_ == Connection::State::kOpen && conn->want_recv_ && !draining_) ||
+                  conn->discarding_input();
+    if (wanted && !conn->recv_armed_) arm_recv(*conn);
   }
   rearm_.clear();
-  if (!stopping_) {
+  if (!stopping_ && !draining_) {
     for (auto& socket : datagram_sockets_) {
       if (!socket->armed_) arm_udp_recv(*socket);
     }
   }
+  if (draining_) quiet_.store(hook_ == nullptr || hook_->idle(), std::memory_order_seq_cst);
 }
 
-void Shard::begin_stop() noexcept {
-  if (stopping_) return;
-  stopping_ = true;
-  stop_deadline_ms_ = now_ms_ + config_.stop_grace_ms;
+void Shard::begin_drain() noexcept {
+  if (draining_ || stopping_) return;
+  draining_ = true;
+  stop_listening();
+  // No new requests: reads stop (and are not re-armed while draining); what was already
+  // read is handled, and deliveries keep flowing out.
+  for (auto& conn : connections_) {
+    if (conn->state_ != Connection::State::kOpen) continue;
+    conn->want_recv_ = false;
+    if (conn->recv_armed_) cancel_recv(*conn);
+  }
+}
+
+void Shard::stop_listening() noexcept {
   for (auto& listener : listeners_) {
     timers_->cancel(listener->retry_timer);
     io_uring_sqe* sqe = ring_->sqe();
@@ -386,7 +407,20 @@ void Shard::begin_stop() noexcept {
     io_uring_prep_cancel_fd(sqe, socket->fd_, IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
   }
-  for (auto& conn : connections_) conn->close(Connection::CloseMode::kGraceful);
+}
+
+void Shard::begin_stop() noexcept {
+  if (stopping_) return;
+  bool listening = !draining_;
+  stopping_ = true;
+  stop_deadline_ms_ = now_ms_ + config_.stop_grace_ms;
+  if (listening) stop_listening();
+  for (auto& conn : connections_) {
+    if (conn->state_ == Connection::State::kOpen && conn->session_) {
+      conn->session_->on_shutdown(*conn);
+    }
+    conn->close(Connection::CloseMode::kGraceful);  // in case the session did not
+  }
 }
 
 void Shard::arm_wake() noexcept {
@@ -407,13 +441,13 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
   if (cqe.res < 0) {
     // EMFILE, ENFILE, ENOMEM...: the multishot accept has ended; try again a little later
     // rather than spin on the same error.
-    if (!stopping_ && !listener.armed && cqe.res != -ECANCELED) {
+    if (!stopping_ && !draining_ && !listener.armed && cqe.res != -ECANCELED) {
       timers_->schedule(listener.retry_timer, now_ms_ + kAcceptRetryMs);
     }
     return;
   }
   int fd = cqe.res;
-  if (stopping_) {
+  if (stopping_ || draining_) {
     ::close(fd);
   } else if (config_.open_connections->fetch_add(1, std::memory_order_relaxed) >=
              config_.max_connections) {
@@ -425,7 +459,7 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     Connection& conn = allocate_connection(fd);
     open_session(conn, *listener.service);
   }
-  if (!listener.armed && !stopping_) arm_accept(listener);
+  if (!listener.armed && !stopping_ && !draining_) arm_accept(listener);
 }
 
 // A slot for a new connection on `fd` (its count in open_connections is already taken).
@@ -449,6 +483,7 @@ Connection& Shard::allocate_connection(int fd) noexcept {
   conn.last_rx_ms_ = now_ms_;
   conn.kernel_full_ = false;
   conn.abort_ = false;
+  conn.peer_eof_ = false;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (config_.sndbuf != 0) {
@@ -562,6 +597,7 @@ void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
     conn->last_rx_ms_ = now_ms_;
     if (conn->state_ == Connection::State::kOpen) conn->session_->on_bytes(*conn, chunk.bytes());
   } else if (cqe.res == 0) {
+    conn->peer_eof_ = true;
     conn->close(Connection::CloseMode::kGraceful);  // the peer has finished sending
   } else if (cqe.res == -ENOBUFS) {
     ++stats_.rx_no_buffers;  // every buffer is in use this tick: re-armed after publish()
@@ -573,7 +609,10 @@ void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
   if (!(cqe.flags & IORING_CQE_F_MORE)) {
     conn->recv_armed_ = false;
     conn->cancel_sent_ = false;
-    if (conn->state_ == Connection::State::kOpen && conn->want_recv_) list_for_rearm(*conn);
+    if ((conn->state_ == Connection::State::kOpen && conn->want_recv_) ||
+        conn->discarding_input()) {
+      list_for_rearm(*conn);
+    }
     maybe_free(*conn);
   }
 }
@@ -697,20 +736,26 @@ void Shard::cancel_recv(Connection& conn) noexcept {
 }
 
 void Shard::shut_down(Connection& conn) noexcept {
-  if (conn.shut_down_) return;
-  conn.shut_down_ = true;
   if (conn.close_mode_ == Connection::CloseMode::kAbort) {
+    if (conn.abort_) return;
     // Reset rather than FIN: the kernel frees what it still holds for the peer at close(),
     // instead of keeping it in an orphaned FIN-WAIT-1 socket for as long as the peer
     // does not read (minutes, and outside --max-connections).
     linger off{1, 0};
     setsockopt(conn.fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
     conn.abort_ = true;
+    conn.shut_down_ = true;
     ++stats_.close_resets;
+    // Ends an outstanding multishot recv (it completes with 0), even though io_uring
+    // keeps its own reference to the file.
+    ::shutdown(conn.fd_, SHUT_RDWR);
+    return;
   }
-  // Sends FIN after whatever the kernel still holds and ends an outstanding multishot recv
-  // (it completes with 0), even though io_uring keeps its own reference to the file.
-  ::shutdown(conn.fd_, SHUT_RDWR);
+  if (conn.shut_down_) return;
+  conn.shut_down_ = true;
+  // FIN after whatever the kernel still holds; the receive goes on (discarding) until the
+  // peer's own FIN, or until --close-linger turns this into an abort.
+  ::shutdown(conn.fd_, SHUT_WR);
 }
 
 bool Shard::wait_for_kernel_queue(Connection& conn) noexcept {

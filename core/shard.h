@@ -97,6 +97,9 @@ class LoopHook {
   static constexpr uint64_t kSleepUnbounded = ~uint64_t{0};
   // The shard woke up (for any reason).
   virtual void on_woken() noexcept = 0;
+  // Nothing is waiting to be handed on: no work of the hook's own is left over and
+  // nothing it sent waits for room (read while draining, see Shard::request_drain).
+  virtual bool idle() const noexcept { return true; }
 };
 
 class Shard {
@@ -123,7 +126,15 @@ class Shard {
   // Starts the shard's thread. The future is ready once the shard serves (or holds the
   // exception that stopped its set-up).
   std::future<void> start();
-  // From any thread: stop accepting, close connections (flushing for a short while), exit.
+  // From any thread: the first half of a stop. The shard stops accepting and reading (no
+  // new requests) but goes on delivering what is already under way; drained() tells
+  // when its hook has nothing left to hand on.
+  void request_drain() noexcept;
+  // From any thread: whether the shard is draining and its hook was idle at the end of
+  // its last loop iteration (reset before each iteration's work).
+  bool drained() const noexcept { return quiet_.load(std::memory_order_seq_cst); }
+  // From any thread: stop accepting, tell every session the server is stopping (a
+  // WebSocket close 1001), close connections (flushing for a short while), exit.
   void request_stop() noexcept;
   void join();
 
@@ -149,6 +160,8 @@ class Shard {
   void handle(const io_uring_cqe& cqe) noexcept;
   void end_of_tick() noexcept;
   void begin_stop() noexcept;
+  void begin_drain() noexcept;
+  void stop_listening() noexcept;
 
   void arm_accept(Listener& listener) noexcept;
   void on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept;
@@ -200,9 +213,12 @@ class Shard {
   uint64_t wake_value_ = 0;
   int wake_fd_ = -1;
   bool stopping_ = false;
+  bool draining_ = false;
   bool aborted_stop_ = false;
   LoopHook* hook_ = nullptr;
   std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> drain_requested_{false};
+  std::atomic<bool> quiet_{false};
   std::thread thread_;
 };
 

@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/bus.h"
@@ -48,6 +50,26 @@ HubConfig hub_config(const Options& options) {
   config.slow_consumer =
       options.slow_consumer == "drop" ? SlowConsumer::kDrop : SlowConsumer::kClose;
   return config;
+}
+
+// Stops in two halves, so that nothing accepted is lost: first no shard accepts or reads
+// any more while deliveries already under way reach their members' queues (every shard
+// drained and every ring of the bus empty, twice in a row), then every connection is told
+// (WebSocket 1001) and closed after its queue is flushed.
+void stop_shards(core::Bus& bus, std::vector<std::unique_ptr<core::Shard>>& shards) {
+  constexpr auto kDrainLimit = std::chrono::seconds(2);
+  for (auto& shard : shards) shard->request_drain();
+  auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
+  int quiet_looks = 0;
+  while (quiet_looks < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    // Rings first: a shard takes a message off a ring only after it stopped saying drained.
+    bool quiet = bus.looks_empty();
+    for (auto& shard : shards) quiet = quiet && shard->drained();
+    quiet_looks = quiet ? quiet_looks + 1 : 0;
+  }
+  for (auto& shard : shards) shard->request_stop();
+  for (auto& shard : shards) shard->join();
 }
 
 }  // namespace
@@ -185,8 +207,7 @@ int run_gateway(const Options& options) {
   sigwait(&stop_signals, &signal_number);
   std::fprintf(stderr, "ringgate: %s received, stopping\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-  for (auto& shard : shards) shard->request_stop();
-  for (auto& shard : shards) shard->join();
+  stop_shards(bus, shards);
   for (auto& shard : shards) {
     const UnfinishedStats& u = unfinished[shard->index()]->stats();
     std::fprintf(stderr,

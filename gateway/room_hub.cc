@@ -501,6 +501,11 @@ uint64_t RoomHub::prepare_to_sleep() noexcept {
   return port_.prepare_to_sleep(!throttled_) ? kSleepUnbounded : 0;
 }
 
+bool RoomHub::idle() const noexcept {
+  return !more_ && inbox_.empty() && retire_.empty() && port_.backlog(core::kRequestLane) == 0 &&
+         port_.backlog(core::kReplyLane) == 0;
+}
+
 void RoomHub::on_woken() noexcept {
   port_.on_woken();
 }

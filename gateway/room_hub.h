@@ -116,6 +116,7 @@ class RoomHub final : public core::LoopHook {
   void on_tick() noexcept override;
   uint64_t prepare_to_sleep() noexcept override;
   void on_woken() noexcept override;
+  bool idle() const noexcept override;
 
  private:
   class ShardOwnership;

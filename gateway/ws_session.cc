@@ -230,6 +230,20 @@ void WsSession::on_idle(core::Connection& conn) noexcept {
   conn.close(core::Connection::CloseMode::kGraceful);
 }
 
+void WsSession::on_shutdown(core::Connection& conn) noexcept {
+  // Everything owed to the client is queued by now (the shards drained the bus first):
+  // the close frame goes last, so the client hears 1001 after its last message.
+  if (stage_ == Stage::kOpen) send_close(proto::ws_close::kGoingAway, "server shutting down");
+  stage_ = Stage::kClosed;
+  parser_.stop();
+  if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
+  if (member_) {
+    config_.hub->detach(*member_);
+    member_.reset();
+  }
+  conn.close(core::Connection::CloseMode::kGraceful);
+}
+
 void WsSession::send_control(WsOpcode op, std::span<const std::byte> payload) noexcept {
   std::byte frame[proto::kMaxServerHeader + proto::kMaxControlPayload];
   size_t n = std::min(payload.size(), proto::kMaxControlPayload);

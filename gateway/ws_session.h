@@ -25,6 +25,7 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
   void on_idle(core::Connection& conn) noexcept override;
+  void on_shutdown(core::Connection& conn) noexcept override;
 
   // The frame parser's handler interface (see proto/ws_parser.h).
   void on_message(proto::WsOpcode op, std::span<std::byte> payload,

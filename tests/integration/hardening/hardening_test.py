@@ -11,6 +11,7 @@ bounded in time; the process exits non-zero on the first failure.
 import asyncio
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -356,6 +357,67 @@ async def cut_off_readers_leave_no_kernel_queue(gw):
     await pub.close()
 
 
+# --- 5. refusals and shutdown that clients understand --------------------------------------------
+
+async def sigterm_says_going_away_and_loses_nothing(gw):
+    members = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None) for _ in range(20)]
+    for m in members:
+        await m.send('{"op":"join","room":"last-words"}')
+        assert json.loads(await m.recv())["op"] == "joined"
+    publishers = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/") for _ in range(4)]
+    acked = set()
+    received = [[] for _ in members]
+    codes = []
+
+    async def publish(p, pi):
+        n = 0
+        window = asyncio.Semaphore(32)
+
+        async def read_acks():
+            try:
+                while True:
+                    r = json.loads(await p.recv())
+                    assert r["op"] == "ack", r
+                    acked.add(r["seq"])
+                    window.release()
+            except websockets.ConnectionClosed as e:
+                codes.append(e.code)
+
+        reader = asyncio.create_task(read_acks())
+        try:
+            while not reader.done():
+                try:
+                    await asyncio.wait_for(window.acquire(), 0.1)
+                except asyncio.TimeoutError:
+                    continue  # the window is full: look whether the connection closed
+                n += 1
+                await p.send(json.dumps({"op": "pub", "room": "last-words", "data": [pi, n], "id": n}))
+        except websockets.ConnectionClosed:
+            pass
+        await reader
+
+    async def read(i, m):
+        try:
+            while True:
+                received[i].append(json.loads(await m.recv())["seq"])
+        except websockets.ConnectionClosed as e:
+            codes.append(e.code)
+
+    tasks = [asyncio.create_task(publish(p, i)) for i, p in enumerate(publishers)]
+    tasks += [asyncio.create_task(read(i, m)) for i, m in enumerate(members)]
+    await asyncio.sleep(1.0)
+    gw.proc.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(asyncio.gather(*tasks), 20)
+    assert acked, "nothing was published"
+    top = max(acked)
+    for i, seqs in enumerate(received):
+        assert seqs == list(range(1, len(seqs) + 1)), f"member {i}: out of order or a hole"
+        assert len(seqs) >= top, f"member {i} got {len(seqs)} messages, seq {top} was acknowledged"
+    assert codes == [1001] * len(codes) and len(codes) == len(members) + len(publishers), codes
+    print(f"  SIGTERM under load: {len(acked)} acknowledged publishes (last seq {top}) reached all "
+          f"{len(members)} members; every client heard 1001")
+
+
 CASES = {
     "forged": ([], forged_fields_are_refused_on_every_transport, {}, {}),
     "partial": (["--assembly-budget", "32MiB"], partial_messages_stay_within_the_budget,
@@ -365,6 +427,7 @@ CASES = {
     "orphans": (["--max-outbuf", "256KiB", "--close-linger", "1", "--sndbuf", "64KiB"],
                 cut_off_readers_leave_no_kernel_queue, {},
                 {"slow_closed": lambda v: v >= 20, "close_resets": lambda v: v >= 20}),
+    "sigterm": ([], sigterm_says_going_away_and_loses_nothing, {}, {}),
     "deadline": (["--message-timeout", "1"], messages_must_finish_in_time, {},
                  {"unfinished_cut_late": lambda v: v == 2}),
 }
