@@ -102,6 +102,7 @@ class Connection {
   bool kernel_full_ = false;  // the last send came back short: the kernel's buffer is full
   bool abort_ = false;        // cut off: the kernel's queue for the peer is thrown away
   bool peer_eof_ = false;     // the peer has finished sending (its FIN arrived)
+  bool refusing_ = false;     // accepted past the limit only to be told so
 
   // Closing gracefully: what the peer still sends is read and thrown away until its FIN.
   bool discarding_input() const noexcept {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "core/buffer_ring.h"
 
@@ -39,6 +40,10 @@ class StreamService {
   virtual std::unique_ptr<StreamSession> open(Connection& conn) noexcept = 0;
   // An outbound connection could not be established (`error` is an errno value).
   virtual void on_connect_failed(int error) noexcept { (void)error; }
+  // What tells a peer, in this protocol, that the server is full: sent to connections
+  // refused past --max-connections or while the process is out of descriptors. Empty:
+  // such connections are closed without a word. Lives as long as the service.
+  virtual std::string_view refusal() const noexcept { return {}; }
 };
 
 class DatagramService {

@@ -14,7 +14,11 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fcntl.h>
+#include <poll.h>
+
 #include "core/clock.h"
+#include "core/refusal_session.h"
 #include "core/user_data.h"
 
 namespace rg::core {
@@ -24,6 +28,11 @@ constexpr uint16_t kRxGroup = 0;
 constexpr uint16_t kUdpGroup = 1;
 constexpr size_t kMaxIov = 64;
 constexpr uint32_t kAcceptRetryMs = 100;
+// Connections past --max-connections that may be in the middle of being told so (each for
+// half a second at most): beyond this, further ones are closed without a word.
+constexpr size_t kMaxRefusing = 256;
+// Refused at most per accept failure for lack of descriptors (then the retry timer).
+constexpr int kMaxRefusedAtOnce = 64;
 // After the stop grace period, connections are aborted; this much later the loop exits
 // whatever is still in flight (the ring's teardown cancels it).
 constexpr uint32_t kStopHardMs = 500;
@@ -221,6 +230,7 @@ void Shard::run(std::promise<void>& ready) noexcept {
   }
   for (auto& listener : listeners_) ::close(listener->fd);
   for (auto& socket : datagram_sockets_) ::close(socket->fd_);
+  if (reserve_fd_ >= 0) ::close(reserve_fd_);
   ring_.reset();
   udp_send_slots_.clear();
   connections_.clear();
@@ -255,6 +265,7 @@ void Shard::set_up() {
     udp_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kUdpGroup, config_.udp_buffers,
                                                 config_.udp_buffer_size);
   }
+  if (!listeners_.empty()) reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   arm_wake();
   for (auto& listener : listeners_) arm_accept(*listener);
   for (auto& socket : datagram_sockets_) arm_udp_recv(*socket);
@@ -439,6 +450,7 @@ void Shard::arm_accept(Listener& listener) noexcept {
 void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
   if (!(cqe.flags & IORING_CQE_F_MORE)) listener.armed = false;
   if (cqe.res < 0) {
+    if (cqe.res == -EMFILE || cqe.res == -ENFILE) refuse_without_descriptors(listener);
     // EMFILE, ENFILE, ENOMEM...: the multishot accept has ended; try again a little later
     // rather than spin on the same error.
     if (!stopping_ && !draining_ && !listener.armed && cqe.res != -ECANCELED) {
@@ -451,15 +463,49 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     ::close(fd);
   } else if (config_.open_connections->fetch_add(1, std::memory_order_relaxed) >=
              config_.max_connections) {
-    config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
-    ::close(fd);
-    ++stats_.rejected;
+    std::string_view answer = listener.service->refusal();
+    if (!answer.empty() && refusing_ < kMaxRefusing) {
+      // Told in its protocol (WebSocket: 503 with Retry-After), then closed; its count
+      // in open_connections is given back when the slot is freed.
+      ++stats_.refused;
+      ++refusing_;
+      Connection& conn = allocate_connection(fd);
+      conn.refusing_ = true;
+      conn.session_ = std::make_unique<RefusalSession>(conn, answer);
+      arm_recv(conn);
+    } else {
+      config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+      ::close(fd);
+      ++stats_.rejected;
+    }
   } else {
     ++stats_.accepted;
     Connection& conn = allocate_connection(fd);
     open_session(conn, *listener.service);
   }
   if (!listener.armed && !stopping_ && !draining_) arm_accept(listener);
+}
+
+void Shard::refuse_without_descriptors(Listener& listener) noexcept {
+  std::string_view answer = listener.service->refusal();
+  for (int i = 0; i < kMaxRefusedAtOnce && reserve_fd_ >= 0; ++i) {
+    // Only this shard accepts on its listener (SO_REUSEPORT gives each its own queue) and
+    // its multishot accept has ended, so a ready listener cannot block the accept below.
+    pollfd ready{listener.fd, POLLIN, 0};
+    if (::poll(&ready, 1, 0) != 1 || !(ready.revents & POLLIN)) break;
+    ::close(reserve_fd_);
+    int fd = ::accept4(listener.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) {
+      if (!answer.empty()) {
+        [[maybe_unused]] ssize_t n =
+            ::send(fd, answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      }
+      ::close(fd);
+      ++stats_.refused;
+    }
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+  }
 }
 
 // A slot for a new connection on `fd` (its count in open_connections is already taken).
@@ -788,6 +834,10 @@ void Shard::maybe_free(Connection& conn) noexcept {
   ::close(conn.fd_);
   conn.fd_ = -1;
   conn.session_.reset();
+  if (conn.refusing_) {
+    conn.refusing_ = false;
+    --refusing_;
+  }
   conn.out_.clear();
   timers_->cancel(conn.idle_timer_);
   conn.state_ = Connection::State::kFree;

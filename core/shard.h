@@ -177,6 +177,9 @@ class Shard {
   void cancel_connect(Connection& conn) noexcept;
   Connection& allocate_connection(int fd) noexcept;
   void open_session(Connection& conn, StreamService& service) noexcept;
+  // Out of descriptors: accepts what waits in the listener's backlog with the reserve
+  // descriptor, tells each peer it is refused and closes it at once.
+  void refuse_without_descriptors(Listener& listener) noexcept;
 
   void mark_dirty(Connection& conn) noexcept;
   void list_for_rearm(Connection& conn) noexcept;
@@ -207,6 +210,8 @@ class Shard {
   std::vector<std::unique_ptr<SendContext>> send_pool_;
   size_t kernel_sndbuf_;  // what a full kernel send buffer holds (0: autotuned, not counted)
   size_t live_connections_ = 0;
+  size_t refusing_ = 0;  // connections accepted past the limit, being told so
+  int reserve_fd_ = -1;  // given up for a moment to accept and refuse when out of descriptors
   size_t udp_sends_in_flight_ = 0;
   uint64_t now_ms_ = 0;
   uint64_t stop_deadline_ms_ = 0;

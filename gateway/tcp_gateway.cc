@@ -95,6 +95,17 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
 
 }  // namespace
 
+TcpGatewayService::TcpGatewayService(RoomHub& hub, UnfinishedMessages* unfinished,
+                                     uint32_t max_frame) noexcept
+    : hub_(hub), unfinished_(unfinished), max_frame_(max_frame) {
+  std::byte frame[proto::LengthPrefixedParser::kHeaderSize + proto::bin::kMaxReplySize];
+  size_t n = proto::bin::write_error(frame + proto::LengthPrefixedParser::kHeaderSize,
+                                     proto::ErrorCode::kBusy, "too many connections", {});
+  proto::LengthPrefixedParser::write_header(frame, static_cast<uint32_t>(n));
+  refusal_.assign(reinterpret_cast<const char*>(frame),
+                  proto::LengthPrefixedParser::kHeaderSize + n);
+}
+
 std::unique_ptr<core::StreamSession> TcpGatewayService::open(core::Connection& conn) noexcept {
   return std::make_unique<TcpGatewaySession>(conn, hub_, unfinished_, max_frame_);
 }

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "core/services.h"
 
@@ -16,11 +18,13 @@ class TcpGatewayService final : public core::StreamService {
  public:
   // `max_frame`: --max-frame, at most --max-payload plus the envelope (the gateway
   // protocol never needs more).
-  TcpGatewayService(RoomHub& hub, UnfinishedMessages* unfinished, uint32_t max_frame) noexcept
-      : hub_(hub), unfinished_(unfinished), max_frame_(max_frame) {}
+  TcpGatewayService(RoomHub& hub, UnfinishedMessages* unfinished, uint32_t max_frame) noexcept;
   std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
+  // Past --max-connections: a `busy` error frame.
+  std::string_view refusal() const noexcept override { return refusal_; }
 
  private:
+  std::string refusal_;
   RoomHub& hub_;
   UnfinishedMessages* unfinished_;
   uint32_t max_frame_;

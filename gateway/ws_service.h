@@ -29,6 +29,11 @@ class WsService final : public core::StreamService {
  public:
   explicit WsService(const WsConfig& config) : config_(config) {}
   std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
+  // Past --max-connections: 503, and when to try again.
+  std::string_view refusal() const noexcept override {
+    return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+           "Content-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n";
+  }
 
  private:
   WsConfig config_;

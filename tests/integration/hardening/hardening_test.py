@@ -128,7 +128,7 @@ async def raw_ws(port, path="/"):
     writer.write((f"GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-    assert head.startswith(b"HTTP/1.1 101"), head
+    assert head and head.startswith(b"HTTP/1.1 101"), head
     return reader, writer
 
 
@@ -418,6 +418,83 @@ async def sigterm_says_going_away_and_loses_nothing(gw):
           f"{len(members)} members; every client heard 1001")
 
 
+async def upgrade_answer(port, timeout):
+    """Sends an upgrade request; returns the status line and headers (b"" on EOF or reset,
+    None when nothing came within `timeout`)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write((f"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    try:
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        head = b""
+    except asyncio.TimeoutError:
+        head = None
+    return head, writer
+
+
+async def past_the_limit_clients_hear_503(gw):
+    limit = 10
+    kept = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/") for _ in range(limit)]
+    for _ in range(20):
+        head, writer = await upgrade_answer(gw.ws, 5)
+        assert head and head.startswith(b"HTTP/1.1 503 "), head
+        assert b"\r\nRetry-After: 1\r\n" in head, head
+        writer.close()
+    tcp = await TcpClient.open(gw.tcp)
+    e = await asyncio.wait_for(tcp.recv(), 5)
+    assert e["op"] == 0x85 and e["code"] == 9, e
+    assert await asyncio.wait_for(tcp.reader.read(), 5) == b""
+    # Those inside the limit are still served.
+    for ws in kept:
+        await ws.send('{"op":"ping","id":1}')
+        assert json.loads(await ws.recv()) == {"op": "pong", "id": 1}
+        await ws.close()
+    # Once they are gone, a new client gets in.
+    for _ in range(50):
+        head, writer = await upgrade_answer(gw.ws, 5)
+        writer.close()
+        if head and head.startswith(b"HTTP/1.1 101"):
+            break
+        await asyncio.sleep(0.1)
+    assert head and head.startswith(b"HTTP/1.1 101"), head
+    print(f"  past --max-connections {limit}: 20 upgrades answered 503 with Retry-After, raw TCP "
+          f"told busy; the {limit} inside kept their service")
+
+
+def low_descriptor_limit():
+    import resource
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+
+async def out_of_descriptors_clients_are_refused_at_once(gw):
+    answers = await asyncio.gather(*(upgrade_answer(gw.ws, 3) for _ in range(100)),
+                                   return_exceptions=True)
+    upgraded = refused = hung = 0
+    for a in answers:
+        if isinstance(a, Exception):
+            raise a
+        head, writer = a
+        if head is None:
+            hung += 1
+        elif head == b"" or head.startswith(b"HTTP/1.1 503"):
+            refused += 1  # a reset before the 503 could be read still is not hanging
+        elif head.startswith(b"HTTP/1.1 101"):
+            upgraded += 1
+        else:
+            raise AssertionError(head)
+    for a in answers:
+        a[1].close()
+    print(f"  64 descriptors, 100 clients at once: {upgraded} upgraded, {refused} refused, {hung} left hanging")
+    assert hung == 0 and refused >= 30 and upgraded >= 10, (upgraded, refused, hung)
+    # The gateway still serves once the crowd is gone.
+    await asyncio.sleep(0.5)
+    ws = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    await ws.send('{"op":"ping","id":2}')
+    assert json.loads(await ws.recv()) == {"op": "pong", "id": 2}
+    await ws.close()
+
+
 CASES = {
     "forged": ([], forged_fields_are_refused_on_every_transport, {}, {}),
     "partial": (["--assembly-budget", "32MiB"], partial_messages_stay_within_the_budget,
@@ -428,6 +505,10 @@ CASES = {
                 cut_off_readers_leave_no_kernel_queue, {},
                 {"slow_closed": lambda v: v >= 20, "close_resets": lambda v: v >= 20}),
     "sigterm": ([], sigterm_says_going_away_and_loses_nothing, {}, {}),
+    "limit": (["--max-connections", "10"], past_the_limit_clients_hear_503, {},
+              {"refused": lambda v: v >= 21}),
+    "descriptors": (["--max-connections", "1000"], out_of_descriptors_clients_are_refused_at_once,
+                    {"shards": 1, "preexec_fn": low_descriptor_limit}, {"refused": lambda v: v >= 1}),
     "deadline": (["--message-timeout", "1"], messages_must_finish_in_time, {},
                  {"unfinished_cut_late": lambda v: v == 2}),
 }
