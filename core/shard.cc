@@ -33,6 +33,10 @@ constexpr uint32_t kAcceptRetryMs = 100;
 constexpr size_t kMaxRefusing = 256;
 // Refused at most per accept failure for lack of descriptors (then the retry timer).
 constexpr int kMaxRefusedAtOnce = 64;
+// Send contexts (about 1 KiB each) kept for reuse: enough for the sends of a busy tick;
+// a fanout to many slow readers needs one per reader in flight, and those are freed as
+// their sends complete rather than pooled for ever (100k of them were 110 MiB).
+constexpr size_t kMaxPooledSends = 256;
 // After the stop grace period, connections are aborted; this much later the loop exits
 // whatever is still in flight (the ring's teardown cancels it).
 constexpr uint32_t kStopHardMs = 500;
@@ -293,6 +297,16 @@ void Shard::loop() noexcept {
     }
     uint64_t wait_ms = timers_->next_wakeup_in_ms(now_ms_).value_or(1000);
     if (stopping_) wait_ms = std::min<uint64_t>(wait_ms, 20);
+    if (!quiet_told_) {
+      uint64_t quiet_at = last_busy_ms_ + config_.quiet_ms;
+      if (now_ms_ >= quiet_at) {
+        quiet_told_ = true;
+        release_idle_memory();
+        if (config_.on_quiet != nullptr) config_.on_quiet();
+      } else {
+        wait_ms = std::min(wait_ms, quiet_at - now_ms_);
+      }
+    }
     if (hook_ != nullptr) wait_ms = std::min(wait_ms, hook_->prepare_to_sleep());
     // Sleep until the due millisecond itself, measured on the nanosecond clock: counting
     // from the truncated now_ms_ would wake timers up to a whole tick late.
@@ -317,6 +331,10 @@ void Shard::loop() noexcept {
     io_uring_for_each_cqe(&ring, head, cqe) {
       handle(*cqe);
       ++seen;
+    }
+    if (seen != 0) {
+      last_busy_ms_ = now_ms_;
+      quiet_told_ = false;
     }
     io_uring_cq_advance(&ring, seen);
     timers_->advance(now_ms_);
@@ -391,6 +409,10 @@ void Shard::end_of_tick() noexcept {
     }
   }
   if (draining_) quiet_.store(hook_ == nullptr || hook_->idle(), std::memory_order_seq_cst);
+  if (hook_ != nullptr && hook_->take_activity()) {
+    last_busy_ms_ = now_ms_;
+    quiet_told_ = false;
+  }
 }
 
 void Shard::begin_drain() noexcept {
@@ -484,6 +506,21 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     open_session(conn, *listener.service);
   }
   if (!listener.armed && !stopping_ && !draining_) arm_accept(listener);
+}
+
+void Shard::release_idle_memory() noexcept {
+  // Connection slots past the last one in use go (a crowd that has left keeps nothing);
+  // slots in the middle stay, on the free list.
+  size_t keep = connections_.size();
+  while (keep > 0 && connections_[keep - 1]->state_ == Connection::State::kFree) --keep;
+  if (keep < connections_.size()) {
+    connections_.resize(keep);
+    connections_.shrink_to_fit();
+    std::erase_if(free_slots_, [keep](uint32_t index) { return index >= keep; });
+    free_slots_.shrink_to_fit();
+  }
+  if (dirty_.empty()) dirty_.shrink_to_fit();
+  if (rearm_.empty()) rearm_.shrink_to_fit();
 }
 
 void Shard::refuse_without_descriptors(Listener& listener) noexcept {
@@ -690,7 +727,11 @@ void Shard::flush(Connection& conn) noexcept {
 void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
   size_t offered = 0;
   for (size_t i = 0; i < conn.send_->msg.msg_iovlen; ++i) offered += conn.send_->iov[i].iov_len;
-  send_pool_.emplace_back(conn.send_);
+  if (send_pool_.size() < kMaxPooledSends) {
+    send_pool_.emplace_back(conn.send_);
+  } else {
+    delete conn.send_;
+  }
   conn.send_ = nullptr;
   if (cqe.res > 0) {
     // Short: the kernel's send buffer is full (the peer is not taking what it is sent).

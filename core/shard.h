@@ -47,6 +47,10 @@ struct ShardConfig {
   uint32_t sndbuf = 0;
   uint32_t timer_tick_ms = 10;    // resolution of the timing wheel
   uint32_t stop_grace_ms = 1000;  // how long a stop may wait for connections to flush
+  // Called on the shard's thread once it has been quiet (no completion) for quiet_ms after
+  // some activity: the gateway gives the thread's free memory back to the system.
+  void (*on_quiet)() noexcept = nullptr;
+  uint32_t quiet_ms = 1000;
   std::atomic<int>* open_connections = nullptr;  // shared by all shards
   int max_connections = 1 << 20;
 };
@@ -100,6 +104,9 @@ class LoopHook {
   // Nothing is waiting to be handed on: no work of the hook's own is left over and
   // nothing it sent waits for room (read while draining, see Shard::request_drain).
   virtual bool idle() const noexcept { return true; }
+  // Whether on_tick() freed or used much memory since the last call (rooms forgotten):
+  // the shard then counts as busy, and gives free memory back once quiet again.
+  virtual bool take_activity() noexcept { return false; }
 };
 
 class Shard {
@@ -180,6 +187,8 @@ class Shard {
   // Out of descriptors: accepts what waits in the listener's backlog with the reserve
   // descriptor, tells each peer it is refused and closes it at once.
   void refuse_without_descriptors(Listener& listener) noexcept;
+  // The shard has been quiet for a while: tables that grew with a crowd give memory back.
+  void release_idle_memory() noexcept;
 
   void mark_dirty(Connection& conn) noexcept;
   void list_for_rearm(Connection& conn) noexcept;
@@ -214,6 +223,8 @@ class Shard {
   int reserve_fd_ = -1;  // given up for a moment to accept and refuse when out of descriptors
   size_t udp_sends_in_flight_ = 0;
   uint64_t now_ms_ = 0;
+  uint64_t last_busy_ms_ = 0;  // the last iteration with a completion
+  bool quiet_told_ = true;     // on_quiet has run since last_busy_ms_
   uint64_t stop_deadline_ms_ = 0;
   uint64_t wake_value_ = 0;
   int wake_fd_ = -1;

@@ -1,5 +1,7 @@
 #include "gateway/allocator.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 
 #ifdef RG_USE_MIMALLOC
@@ -18,6 +20,14 @@ const char* allocator_name() noexcept {
   return ours ? "mimalloc" : "system (mimalloc linked but not in use)";
 #else
   return "system";
+#endif
+}
+
+void release_free_memory() noexcept {
+#ifdef RG_USE_MIMALLOC
+  mi_collect(true);
+#else
+  malloc_trim(0);
 #endif
 }
 

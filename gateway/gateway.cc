@@ -120,6 +120,7 @@ int run_gateway(const Options& options) {
   // Every room's owner divides the idle-room budget with the other shards.
   rooms.owner.max_idle_rooms = std::max<uint64_t>(1, options.max_idle_rooms / shard_count);
   rooms.owner.history_total_bytes = options.history_total / shard_count;  // likewise
+  rooms.owner.idle_room_ttl_ms = static_cast<uint64_t>(options.idle_room_ttl_s * 1000);
   std::vector<std::unique_ptr<RoomHub>> hubs;
   for (unsigned i = 0; i < shard_count; ++i)
     hubs.push_back(std::make_unique<RoomHub>(bus, i, rooms));
@@ -152,6 +153,7 @@ int run_gateway(const Options& options) {
     config.idle_timeout_ms = static_cast<uint32_t>(options.idle_timeout_s * 1000);
     config.close_linger_ms = static_cast<uint32_t>(options.close_linger_s * 1000);
     config.sndbuf = static_cast<uint32_t>(options.sndbuf);
+    config.on_quiet = &release_free_memory;
     config.open_connections = &open_connections;
     config.max_connections = static_cast<int>(options.max_connections);
     auto shard = std::make_unique<core::Shard>(config);

@@ -138,8 +138,14 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"close", "drop"}))
       ->capture_default_str();
   app.add_option("--max-idle-rooms", o.max_idle_rooms,
-                 "Rooms without members (with their history) remembered, oldest forgotten first")
+                 "Rooms without members (with their history) remembered over the gateway (split "
+                 "between shards), oldest forgotten first")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 26))
+      ->capture_default_str();
+  app.add_option("--idle-room-ttl", o.idle_room_ttl_s,
+                 "Seconds after which a room with neither members nor publishes is forgotten, "
+                 "with its history (0: never; --max-idle-rooms still bounds them)")
+      ->check(CLI::Range(0.0, 86400.0 * 365))
       ->capture_default_str();
   app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
                  "Seconds after which a silent UDP member leaves its rooms")

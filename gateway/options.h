@@ -31,11 +31,12 @@ struct Options {
   // Rooms.
   uint64_t history = 64;                  // messages kept per room
   uint64_t history_bytes = 1 << 20;       // bytes of them kept per room
-  uint64_t history_total = 512ull << 20;  // bytes of history over all rooms (all shards)
+  uint64_t history_total = 128ull << 20;  // bytes of history over all rooms (all shards)
   uint64_t max_rooms_per_conn = 64;
   uint64_t max_payload = 64 << 10;      // largest published data
   std::string slow_consumer = "close";  // close | drop
-  uint64_t max_idle_rooms = 100000;     // rooms without members remembered
+  uint64_t max_idle_rooms = 20000;      // rooms without members remembered (all shards)
+  double idle_room_ttl_s = 600;         // a room without members or publishes is forgotten
   double udp_idle_timeout_s = 30;       // a silent UDP member expires
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/clock.h"
 #include "proto/binary_envelope.h"
 #include "proto/length_prefixed.h"
 #include "proto/ws_frame.h"
@@ -452,6 +453,8 @@ void RoomHub::tell_owed_gaps() noexcept {
 }
 
 void RoomHub::on_tick() noexcept {
+  owned_.set_now(core::monotonic_ms());
+  if (owned_.forget_expired() > 0) activity_ = true;
   more_ = port_.drain(core::kReplyLane, kDrainBudget, [this](unsigned, core::BusMessage* m) {
     from_owner(static_cast<RoomMessage*>(m));
   });

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/bus.h"
@@ -117,6 +118,7 @@ class RoomHub final : public core::LoopHook {
   uint64_t prepare_to_sleep() noexcept override;
   void on_woken() noexcept override;
   bool idle() const noexcept override;
+  bool take_activity() noexcept override { return std::exchange(activity_, false); }
 
  private:
   class ShardOwnership;
@@ -168,6 +170,7 @@ class RoomHub final : public core::LoopHook {
   uint64_t next_member_id_ = 1;
   bool more_ = false;       // a ring was left non-empty by the drain budget
   bool throttled_ = false;  // requests not drained: our deliveries are backed up
+  bool activity_ = false;   // rooms were forgotten since take_activity()
 };
 
 }  // namespace rg::gateway

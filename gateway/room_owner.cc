@@ -48,22 +48,49 @@ OwnedRooms::Room& OwnedRooms::room_for(std::string_view name) noexcept {
 
 void OwnedRooms::became_idle(std::string_view name, Room& room) noexcept {
   room.idle_epoch = next_epoch_++;
-  idle_.emplace_back(std::string(name), room.idle_epoch);
+  room.active_ms = now_ms_;
+  idle_.push_back(IdleEntry{std::string(name), room.idle_epoch, now_ms_});
   // Forget the rooms idle the longest. An entry whose epoch no longer matches is stale:
   // its room gained members (or became idle again, with a newer entry) since.
   while (idle_.size() > limits_.max_idle_rooms) {
-    auto [oldest, epoch] = std::move(idle_.front());
+    IdleEntry oldest = std::move(idle_.front());
     idle_.pop_front();
-    auto it = rooms_.find(oldest);
-    if (it == rooms_.end() || it->second.idle_epoch != epoch || &it->second == &room) continue;
+    auto it = rooms_.find(oldest.room);
+    if (it == rooms_.end() || it->second.idle_epoch != oldest.epoch || &it->second == &room) {
+      continue;
+    }
     forget_history(it->second);
     rooms_.erase(it);
   }
 }
 
+size_t OwnedRooms::forget_expired() noexcept {
+  if (limits_.idle_room_ttl_ms == 0) return 0;
+  size_t forgotten = 0;
+  while (!idle_.empty() && idle_.front().since_ms + limits_.idle_room_ttl_ms <= now_ms_) {
+    IdleEntry oldest = std::move(idle_.front());
+    idle_.pop_front();
+    auto it = rooms_.find(oldest.room);
+    if (it == rooms_.end() || it->second.idle_epoch != oldest.epoch) continue;  // stale
+    Room& room = it->second;
+    if (room.active_ms + limits_.idle_room_ttl_ms > now_ms_) {
+      // Published to since it became idle: it goes to the back (timed from now, which
+      // keeps the list in order; it is forgotten at most one TTL late).
+      oldest.since_ms = now_ms_;
+      idle_.push_back(std::move(oldest));
+      continue;
+    }
+    forget_history(room);
+    rooms_.erase(it);
+    ++forgotten;
+  }
+  return forgotten;
+}
+
 void OwnedRooms::publish(RoomMessage* message) noexcept {
   Room& room = room_for(message->room());
   message->set_seq(++room.last_seq);
+  room.active_ms = now_ms_;
 
   if (limits_.history > 0) {
     message->retain();

@@ -21,7 +21,10 @@ namespace rg::gateway {
 struct OwnerLimits {
   size_t history = 64;             // messages kept per room (--history)
   size_t history_bytes = 1 << 20;  // and at most this many bytes of them per room
-  size_t max_idle_rooms = 100000;  // rooms without members remembered by this shard
+  size_t max_idle_rooms = 10000;   // rooms without members remembered by this shard
+  // A room without members and without a publish for this long is forgotten, with its
+  // history (0: only max_idle_rooms forgets rooms).
+  uint64_t idle_room_ttl_ms = 0;
   // All the history this shard keeps, over all its rooms (--history-total / shards): past
   // it, the rooms published to least recently lose their oldest messages first.
   size_t history_total_bytes = size_t{128} << 20;
@@ -39,6 +42,7 @@ class OwnedRooms {
     std::deque<RoomMessage*> history;  // oldest first; each holds a reference
     size_t history_bytes = 0;
     uint64_t idle_epoch = 0;  // matches the idle list's entry while the room has no member
+    uint64_t active_ms = 0;   // when it last had a publish, or lost its last member
     // Rooms with history, least recently published first (intrusive: no allocation).
     Room* lru_prev = nullptr;
     Room* lru_next = nullptr;
@@ -57,6 +61,12 @@ class OwnedRooms {
   void join(unsigned shard, std::string_view room, uint64_t hash) noexcept;
   void leave(unsigned shard, std::string_view room) noexcept;
 
+  // The time, for the idle rooms' TTL (the hub sets it every tick).
+  void set_now(uint64_t now_ms) noexcept { now_ms_ = now_ms; }
+  // Forgets the rooms that have had neither a member nor a publish for the TTL.
+  // Returns how many were forgotten. Cheap when none is due (one look at the oldest).
+  size_t forget_expired() noexcept;
+
   const Room* find(std::string_view room) const noexcept;
   size_t size() const noexcept { return rooms_.size(); }
   size_t history_bytes() const noexcept { return history_bytes_; }
@@ -74,7 +84,13 @@ class OwnedRooms {
   Send send_;
   void* context_;
   std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
-  std::deque<std::pair<std::string, uint64_t>> idle_;  // (room, epoch), oldest first
+  struct IdleEntry {
+    std::string room;
+    uint64_t epoch;
+    uint64_t since_ms;
+  };
+  std::deque<IdleEntry> idle_;  // rooms that became idle, oldest first
+  uint64_t now_ms_ = 0;
   uint64_t next_epoch_ = 1;
   Room* lru_head_ = nullptr;  // published to least recently
   Room* lru_tail_ = nullptr;

@@ -42,7 +42,7 @@ TEST(Options, RoomLimitsTakeSizes) {
   EXPECT_EQ(p.options->history, 8u);
   EXPECT_EQ(p.options->history_bytes, 65536u);
   EXPECT_EQ(p.options->history_total, uint64_t{2} << 30);
-  EXPECT_EQ(parse({}).options->history_total, uint64_t{512} << 20);
+  EXPECT_EQ(parse({}).options->history_total, uint64_t{128} << 20);
 }
 
 TEST(Options, BadValuesAreOneLineErrorsWithExitCode2) {

@@ -143,5 +143,39 @@ TEST(OwnedRooms, ForgetsTheOldestRoomsWithoutMembers) {
   EXPECT_LE(owned.size(), 1u + 3u);
 }
 
+// Rooms with neither members nor publishes for --idle-room-ttl are forgotten with their
+// history, so memory falls with the load; a room still published to is kept.
+TEST(OwnedRooms, ForgetsRoomsIdleForTheirTtl) {
+  Recorder r;
+  OwnerLimits limits;
+  limits.idle_room_ttl_ms = 1000;
+  OwnedRooms owned(2, limits, &Recorder::send, &r);
+  owned.set_now(10000);
+  owned.publish(pub("quiet", 0, {}, "xxxx"));
+  owned.publish(pub("busy", 0));
+  owned.join(1, "member", room_hash("member"));
+  EXPECT_EQ(owned.size(), 3u);
+  owned.set_now(10999);
+  EXPECT_EQ(owned.forget_expired(), 0u);
+  owned.publish(pub("busy", 0));  // keeps "busy" alive past the first TTL
+  owned.set_now(11000);
+  EXPECT_EQ(owned.forget_expired(), 1u);
+  EXPECT_EQ(owned.find("quiet"), nullptr);
+  ASSERT_NE(owned.find("busy"), nullptr);
+  EXPECT_NE(owned.find("member"), nullptr);  // has a member: never expires
+  owned.set_now(13000);
+  EXPECT_EQ(owned.forget_expired(), 1u);
+  EXPECT_EQ(owned.find("busy"), nullptr);
+  EXPECT_EQ(owned.history_bytes(), 0u);
+  EXPECT_NE(owned.find("member"), nullptr);
+  // A room that lost its last member is timed from then.
+  owned.leave(1, "member");
+  owned.set_now(13999);
+  EXPECT_EQ(owned.forget_expired(), 0u);
+  owned.set_now(14000);
+  EXPECT_EQ(owned.forget_expired(), 1u);
+  EXPECT_EQ(owned.size(), 0u);
+}
+
 }  // namespace
 }  // namespace rg::gateway

@@ -197,7 +197,8 @@ TEST(JsonEnvelope, StringIdsUpTo128BytesAreAccepted) {
   JsonRequestParser parser;
   for (size_t n : {126u, 127u, 128u}) {
     std::string id = "\"" + std::string(n, 'i') + "\"";
-    Parsed p = parse(parser, Padded(R"({"op":"ping","id":)" + id + "}"));
+    Padded text(R"({"op":"ping","id":)" + id + "}");  // the id points into it
+    Parsed p = parse(parser, text);
     ASSERT_FALSE(p.error) << n;
     EXPECT_EQ(p.request.id, id);
   }
