@@ -1,7 +1,5 @@
 #include "gateway/allocator.h"
 
-#include <malloc.h>
-
 #include <cstdlib>
 
 #ifdef RG_USE_MIMALLOC
@@ -26,9 +24,9 @@ const char* allocator_name() noexcept {
 void release_free_memory() noexcept {
 #ifdef RG_USE_MIMALLOC
   mi_collect(true);
-#else
-  malloc_trim(0);
 #endif
+  // Without mimalloc (the sanitizer builds), malloc is the sanitizer's: glibc's
+  // malloc_trim() would touch arenas this thread never attached to (and abort at its exit).
 }
 
 }  // namespace rg::gateway

@@ -5,7 +5,7 @@
 namespace rg::gateway {
 const char* allocator_name() noexcept;
 // Gives the calling thread's free memory back to the system (mimalloc: mi_collect(true),
-// which also decommits what its delayed purge would only get to on a later allocation;
-// the C library's: malloc_trim). For a shard that has gone quiet: RSS falls with the load.
+// which frees its empty pages and segments; nothing under a sanitizer's allocator). For a
+// shard that has gone quiet: RSS falls with the load.
 void release_free_memory() noexcept;
 }  // namespace rg::gateway
