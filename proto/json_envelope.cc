@@ -109,6 +109,20 @@ RequestError fail(ErrorCode code, const char* message) {
   return RequestError{code, message};
 }
 
+// A field that must be of JSON type `want`, taken by `read(value)` (false: not valid JSON).
+// Another type is not reported at once: `wrong` is kept in `error` (the op may not use the
+// field), and the value is still walked, since the whole request must be valid JSON.
+// Returns false when the request is not valid JSON.
+template <class Read>
+bool typed_field(od::value& value, od::json_type want, Read&& read, RequestError& error,
+                 RequestError wrong) {
+  od::json_type type;
+  if (value.type().get(type)) return false;
+  if (type == want) return read(value);
+  error = wrong;
+  return validate(value, 0) == simdjson::SUCCESS;
+}
+
 }  // namespace
 
 struct JsonRequestParser::Impl {
@@ -183,24 +197,18 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     if (key == "op") {
       if (have_op) return fail(ErrorCode::kBadRequest, "\"op\" appears twice");
       have_op = true;
-      od::json_type type;
-      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
-      if (type == od::json_type::string) {
-        if (value.get_string().get(op)) return fail(ErrorCode::kBadJson, "not valid JSON");
-      } else {
-        op_error = fail(ErrorCode::kBadRequest, "\"op\" must be a string");
-        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      auto read = [&](od::value& v) { return !v.get_string().get(op); };
+      if (!typed_field(value, od::json_type::string, read, op_error,
+                       fail(ErrorCode::kBadRequest, "\"op\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
       }
     } else if (key == "room") {
       if (have_room) return fail(ErrorCode::kBadRequest, "\"room\" appears twice");
       have_room = true;
-      od::json_type type;
-      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
-      if (type == od::json_type::string) {
-        if (value.get_string().get(out.room)) return fail(ErrorCode::kBadJson, "not valid JSON");
-      } else {
-        room_error = fail(ErrorCode::kBadRoom, "\"room\" must be a string");
-        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      auto read = [&](od::value& v) { return !v.get_string().get(out.room); };
+      if (!typed_field(value, od::json_type::string, read, room_error,
+                       fail(ErrorCode::kBadRoom, "\"room\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
       }
     } else if (key == "id") {
       if (have_id) return fail(ErrorCode::kBadRequest, "\"id\" appears twice");
@@ -239,13 +247,10 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     } else if (key == "echo") {
       if (have_echo) return fail(ErrorCode::kBadRequest, "\"echo\" appears twice");
       have_echo = true;
-      od::json_type type;
-      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
-      if (type == od::json_type::boolean) {
-        if (value.get_bool().get(out.echo)) return fail(ErrorCode::kBadJson, "not valid JSON");
-      } else {
-        echo_error = fail(ErrorCode::kBadRequest, "\"echo\" must be true or false");
-        if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      auto read = [&](od::value& v) { return !v.get_bool().get(out.echo); };
+      if (!typed_field(value, od::json_type::boolean, read, echo_error,
+                       fail(ErrorCode::kBadRequest, "\"echo\" must be true or false"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
       }
     } else {
       // Unknown fields are ignored (newer clients may send more), but must be valid JSON.

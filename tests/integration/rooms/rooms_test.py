@@ -403,31 +403,40 @@ async def udp_join_needs_a_cookie(gw):
 
 
 CASES = {
-    "order": ([], every_member_gets_every_message_once_in_one_order, {}),
-    "mixed": ([], json_and_binary_members_share_payloads, {}),
-    "limits": (["--max-rooms-per-conn", "3", "--max-payload", "1024"], limits_answer_with_errors, {}),
-    "slow-close": (["--max-outbuf", "256KiB", "--close-linger", "60"], slow_consumer_is_closed_with_1008,
+    "order": ([], every_member_gets_every_message_once_in_one_order, {}, {}),
+    "mixed": ([], json_and_binary_members_share_payloads, {}, {}),
+    "limits": (["--max-rooms-per-conn", "3", "--max-payload", "1024"], limits_answer_with_errors, {}, {}),
+    "slow-close": (["--max-outbuf", "256KiB", "--close-linger", "60"], slow_consumer_is_closed_with_1008, {},
                    {"slow_closed": lambda v: v >= 1}),
-    "slow-drop": (["--max-outbuf", "256KiB", "--slow-consumer", "drop", "--close-linger", "60"], slow_consumer_is_told_its_gap,
+    "slow-drop": (["--max-outbuf", "256KiB", "--slow-consumer", "drop", "--close-linger", "60"], slow_consumer_is_told_its_gap, {},
                   {"gaps_told": lambda v: v >= 1, "slow_closed": lambda v: v == 0}),
-    "udp": ([], udp_join_needs_a_cookie, {"udp_oversize": lambda v: v == 1}),
+    "udp": ([], udp_join_needs_a_cookie, {}, {"udp_oversize": lambda v: v == 1}),
 }
 
 
-def main():
-    names = sys.argv[2:] or list(CASES)
+def run_cases(cases, deadline, report=None):
+    """Runs the cases named on the command line (all by default): each entry of `cases` is
+    (gateway flags, coroutine taking the Gateway, Gateway keyword options, {counter: check});
+    every case gets its own gateway, and the counters it printed at exit are checked."""
+    names = sys.argv[2:] or list(cases)
     for name in names:
-        args, case, expect = CASES[name]
-        gw = Gateway(*args)
+        args, case, gateway_options, expect = cases[name]
+        gw = Gateway(*args, **gateway_options)
         started = time.monotonic()
         try:
-            asyncio.run(asyncio.wait_for(case(gw), DEADLINE))
+            asyncio.run(asyncio.wait_for(case(gw), deadline))
         finally:
             stats = gw.stop()
+        if report:
+            report(stats)
         for key, check in expect.items():
             assert check(stats.get(key, -1)), f"{name}: counter {key}={stats.get(key)}"
         assert stats.get("seq_jumps", 0) == 0, stats
         print(f"ok {name} ({time.monotonic() - started:.1f} s)")
+
+
+def main():
+    run_cases(CASES, DEADLINE)
 
 
 if __name__ == "__main__":
