@@ -4,6 +4,8 @@
 
 #include <system_error>
 
+#include "core/uring.h"
+
 namespace rg::core {
 
 namespace {
@@ -14,8 +16,8 @@ void* map_anonymous(size_t bytes) {
 }
 }  // namespace
 
-BufferRing::BufferRing(io_uring& ring, uint16_t group_id, uint32_t count, uint32_t size)
-    : ring_(ring), count_(count), size_(size), group_id_(group_id) {
+BufferRing::BufferRing(Ring& ring, uint16_t group_id, uint32_t count, uint32_t size)
+    : owner_(ring), ring_(ring.raw()), count_(count), size_(size), group_id_(group_id) {
   if (count == 0 || count > 32768 || (count & (count - 1)) != 0) {
     throw std::system_error(EINVAL, std::generic_category(),
                             "buffer count must be a power of two up to 32768");
@@ -38,6 +40,7 @@ BufferRing::BufferRing(io_uring& ring, uint16_t group_id, uint32_t count, uint32
     munmap(ring_entries_, ring_bytes_);
     throw std::system_error(-rc, std::generic_category(), "io_uring_register_buf_ring");
   }
+  ++owner_.buffer_rings_;
   mask_ = io_uring_buf_ring_mask(count);
   outstanding_ = count;
   for (uint32_t bid = 0; bid < count; ++bid) recycle(static_cast<uint16_t>(bid));
@@ -46,6 +49,7 @@ BufferRing::BufferRing(io_uring& ring, uint16_t group_id, uint32_t count, uint32
 
 BufferRing::~BufferRing() {
   io_uring_unregister_buf_ring(&ring_, group_id_);
+  --owner_.buffer_rings_;
   munmap(memory_, memory_bytes_);
   munmap(ring_entries_, ring_bytes_);
 }

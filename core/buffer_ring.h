@@ -17,6 +17,8 @@
 
 namespace rg::core {
 
+class Ring;
+
 class BufferRing {
  public:
   static constexpr size_t kHeadroom = 64;
@@ -24,7 +26,8 @@ class BufferRing {
 
   // Registers `count` (a power of two, at most 32768) buffers of `size` bytes as buffer
   // group `group_id`. Start-up only: throws std::system_error on failure.
-  BufferRing(io_uring& ring, uint16_t group_id, uint32_t count, uint32_t size);
+  // The buffer ring must be destroyed before `ring` (which checks it).
+  BufferRing(Ring& ring, uint16_t group_id, uint32_t count, uint32_t size);
   ~BufferRing();
   BufferRing(const BufferRing&) = delete;
   BufferRing& operator=(const BufferRing&) = delete;
@@ -49,6 +52,7 @@ class BufferRing {
  private:
   std::byte* slot(uint16_t bid) noexcept { return memory_ + size_t{bid} * stride_; }
 
+  Ring& owner_;
   io_uring& ring_;
   io_uring_buf_ring* ring_entries_ = nullptr;
   size_t ring_bytes_ = 0;

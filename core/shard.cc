@@ -222,10 +222,14 @@ void Shard::run(std::promise<void>& ready) noexcept {
   ready.set_value();
   loop();
 
-  // Teardown: whatever is left is cut off. The ring goes first so the kernel is done
-  // with every buffer before the memory is unmapped.
+  // Teardown: whatever is left is cut off (normally nothing: the loop ends once every
+  // connection is closed and every send completed). Sessions and send slots go first, so
+  // the receive buffers they hold return to their rings; then the buffer rings unregister
+  // through the live io_uring (no receive can pick a buffer after that) and unmap; the
+  // io_uring goes last.
   for (auto& conn : connections_) {
     if (conn->state_ != Connection::State::kFree && conn->fd_ >= 0) {
+      ::shutdown(conn->fd_, SHUT_RDWR);  // a send still in flight fails rather than reads on
       ::close(conn->fd_);
       conn->fd_ = -1;
       config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
@@ -235,11 +239,11 @@ void Shard::run(std::promise<void>& ready) noexcept {
   for (auto& listener : listeners_) ::close(listener->fd);
   for (auto& socket : datagram_sockets_) ::close(socket->fd_);
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
-  ring_.reset();
   udp_send_slots_.clear();
   connections_.clear();
   udp_buffers_.reset();
   rx_buffers_.reset();
+  ring_.reset();
 }
 
 void Shard::set_up() {
@@ -262,11 +266,11 @@ void Shard::set_up() {
   now_ms_ = monotonic_ms();
   timers_ = std::make_unique<TimerWheel>(now_ms_, config_.timer_tick_ms);
   if (!listeners_.empty() || !outbound_.empty()) {
-    rx_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kRxGroup, config_.rx_buffers,
-                                               config_.rx_buffer_size);
+    rx_buffers_ =
+        std::make_unique<BufferRing>(*ring_, kRxGroup, config_.rx_buffers, config_.rx_buffer_size);
   }
   if (!datagram_sockets_.empty()) {
-    udp_buffers_ = std::make_unique<BufferRing>(ring_->raw(), kUdpGroup, config_.udp_buffers,
+    udp_buffers_ = std::make_unique<BufferRing>(*ring_, kUdpGroup, config_.udp_buffers,
                                                 config_.udp_buffer_size);
   }
   if (!listeners_.empty()) reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -601,11 +605,22 @@ void Shard::add_outbound(const Endpoint& to, std::unique_ptr<StreamService> serv
 }
 
 void Shard::start_connect(Outbound& outbound, uint32_t ordinal) noexcept {
+  auto failed = [&](int error, int fd) {
+    if (fd >= 0) ::close(fd);
+    ++stats_.connect_failed;
+    outbound.service->on_connect_failed(error);
+  };
+  // Outbound connections count against --max-connections like accepted ones.
+  if (config_.open_connections->fetch_add(1, std::memory_order_relaxed) >=
+      config_.max_connections) {
+    config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+    return failed(EMFILE, -1);
+  }
   int fd = socket(outbound.to.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    ++stats_.connect_failed;
-    outbound.service->on_connect_failed(errno);
-    return;
+    int error = errno;
+    config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+    return failed(error, -1);
   }
   // One source address has about 28,000 ephemeral ports towards one destination: beyond
   // that, loopback connections come from 127.0.0.2, .3, ... (all of 127/8 is local).
@@ -617,10 +632,13 @@ void Shard::start_connect(Outbound& outbound, uint32_t ordinal) noexcept {
     from.sin_family = AF_INET;
     from.sin_addr.s_addr = htonl(0x7f000001u + ordinal / kPerSource);
     int one = 1;
-    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from);
+    if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one) != 0 ||
+        bind(fd, reinterpret_cast<const sockaddr*>(&from), sizeof from) != 0) {
+      int error = errno;
+      config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+      return failed(error, fd);
+    }
   }
-  config_.open_connections->fetch_add(1, std::memory_order_relaxed);
   Connection& conn = allocate_connection(fd);
   conn.state_ = Connection::State::kConnecting;
   conn.want_recv_ = false;

@@ -156,13 +156,27 @@ Ring::Ring(unsigned entries, unsigned setup_flags) {
 }
 
 Ring::~Ring() {
+  if (buffer_rings_ != 0) {
+    std::fprintf(stderr, "ringgate: an io_uring was destroyed before its %u buffer ring(s)\n",
+                 buffer_rings_);
+    std::abort();  // a programming error: the buffer rings would unregister through it
+  }
   io_uring_queue_exit(&ring_);
 }
 
 io_uring_sqe* Ring::sqe() noexcept {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  while (sqe == nullptr) {
-    io_uring_submit(&ring_);
+  for (int tries = 0; sqe == nullptr; ++tries) {
+    // The queue is full: submit it to make room. Interrupted or busy (completions to reap
+    // first) are tried again; anything else is an impossible state after the start-up
+    // probe (a closed ring, a bad submission), and spinning on it would hang the shard.
+    int rc = io_uring_submit(&ring_);
+    bool transient = rc == -EINTR || rc == -EAGAIN || rc == -EBUSY;
+    if (rc < 0 && (!transient || tries > 100000)) {
+      std::fprintf(stderr, "ringgate: io_uring_submit failed with a full queue: %s\n",
+                   std::strerror(-rc));
+      std::abort();
+    }
     sqe = io_uring_get_sqe(&ring_);
   }
   return sqe;

@@ -35,7 +35,11 @@ class Ring {
   io_uring_sqe* sqe() noexcept;
 
  private:
+  friend class BufferRing;
   io_uring ring_{};
+  // Buffer rings registered through this ring: each must be gone (unregistered through
+  // it) before the ring is, or its destructor would use a freed io_uring.
+  unsigned buffer_rings_ = 0;
 };
 
 }  // namespace rg::core

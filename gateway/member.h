@@ -38,6 +38,9 @@ class Member {
   virtual void send_reply(WireForm form, std::span<const std::byte> body) noexcept = 0;
   // --slow-consumer=close: say why (WebSocket 1008 "slow consumer") and cut it off.
   virtual void cut_off_slow() noexcept = 0;
+  // The member's connection is closing (or cut off): nothing more is sent or counted for
+  // it, although it stays in its rooms until its session is gone.
+  virtual bool closing() const noexcept { return false; }
   // The connection stops being read until release_reads() (the bus is backed up).
   virtual void hold_reads() noexcept {}
   virtual void release_reads() noexcept {}

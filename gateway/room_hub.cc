@@ -392,6 +392,9 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     LocalRoom::Entry entry = room.members[i];
     Member& member = *entry.member;
     if (from_here && !message.echo() && member.id_ == message.origin_member()) continue;
+    // A closing member (a lingering close, a cut-off) takes nothing more and is not counted
+    // again: before, every message counted as delivered, or as another slow close.
+    if (member.closing()) continue;
     Membership& membership = member.memberships_[entry.membership];
     const core::BlockRef& block = forms.get(membership.form);
     size_t length = block->size();

@@ -21,7 +21,9 @@ class StreamMember final : public Member {
       : conn_(conn), cut_off_(cut_off), session_(session), framing_(framing) {}
 
   size_t queued_bytes() const noexcept override { return conn_.backlog_bytes(); }
+  bool closing() const noexcept override { return conn_.closing(); }
   bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept override {
+    if (conn_.closing()) return false;
     conn_.send_shared(block, offset, length);
     ++conn_.stats().messages_out;
     return true;

@@ -16,7 +16,7 @@ class BufferRingTest : public ::testing::Test {
   void SetUp() override {
     ring_ = std::make_unique<Ring>(64, 0);
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds_), 0);
-    buffers_ = std::make_unique<BufferRing>(ring_->raw(), 7, 4, 64);
+    buffers_ = std::make_unique<BufferRing>(*ring_, 7, 4, 64);
   }
   void TearDown() override {
     ::close(fds_[0]);
