@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/clock.h"
+#include "gateway/wire_codec.h"
 #include "proto/binary_envelope.h"
 #include "proto/length_prefixed.h"
 #include "proto/ws_frame.h"
@@ -249,7 +250,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
                        {proto::ErrorCode::kTooLarge, "data is larger than --max-payload"},
                        request.id);
   }
-  if (form != WireForm::kWsJson && request.data_is_json && !json_.is_valid_value(request.data)) {
+  if (!wire_codec(form).json && request.data_is_json && !json_.is_valid_value(request.data)) {
     return reply_error(member, form,
                        {proto::ErrorCode::kBadJson, "data flagged JSON is not one JSON value"},
                        request.id);
@@ -352,27 +353,19 @@ class EncodedForms {
  private:
   core::BlockRef encode(WireForm form) const {
     const RoomMessage& m = message_;
-    if (form == WireForm::kWsJson) {
-      size_t n = proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json());
-      size_t header = proto::server_header_size(n);
-      core::ByteBlock* block = core::ByteBlock::create(header + n);
-      proto::encode_server_header(block->data(), proto::WsOpcode::kText, n);
+    const WireCodec& codec = wire_codec(form);
+    size_t n = codec.json
+                   ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
+                   : proto::bin::msg_size(m.room(), m.data().size());
+    size_t header = codec.header_size(n);
+    core::ByteBlock* block = core::ByteBlock::create(header + n);
+    codec.write_header(block->data(), n);
+    if (codec.json) {
       proto::write_json_msg(reinterpret_cast<char*>(block->data() + header), m.room(), m.seq(),
                             m.data(), m.data_is_json());
-      block->grow(header + n);
-      return core::BlockRef::adopt(block);
+    } else {
+      proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
     }
-    size_t n = proto::bin::msg_size(m.room(), m.data().size());
-    size_t header = 0;
-    if (form == WireForm::kWsBinary) header = proto::server_header_size(n);
-    if (form == WireForm::kTcp) header = proto::LengthPrefixedParser::kHeaderSize;
-    core::ByteBlock* block = core::ByteBlock::create(header + n);
-    if (form == WireForm::kWsBinary) {
-      proto::encode_server_header(block->data(), proto::WsOpcode::kBinary, n);
-    } else if (form == WireForm::kTcp) {
-      proto::LengthPrefixedParser::write_header(block->data(), static_cast<uint32_t>(n));
-    }
-    proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
     block->grow(header + n);
     return core::BlockRef::adopt(block);
   }
@@ -398,7 +391,7 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     Membership& membership = member.memberships_[entry.membership];
     const core::BlockRef& block = forms.get(membership.form);
     size_t length = block->size();
-    if (membership.form == WireForm::kUdp) {
+    if (wire_codec(membership.form).datagram) {
       if (length > config_.max_datagram) {
         ++stats_.udp_oversize;
       } else if (member.send_encoded(block, 0, length)) {
@@ -518,7 +511,7 @@ void RoomHub::on_woken() noexcept {
 
 template <class Json, class Binary>
 void RoomHub::reply(Member& member, WireForm form, Json&& json, Binary&& binary) noexcept {
-  if (form == WireForm::kWsJson) {
+  if (wire_codec(form).json) {
     reply_.clear();
     json(reply_);
     member.send_reply(form, as_bytes(reply_));

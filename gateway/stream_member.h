@@ -13,12 +13,12 @@ namespace rg::gateway {
 
 class StreamMember final : public Member {
  public:
-  enum class Framing : uint8_t { kWebSocket, kLengthPrefixed };
   // Called by cut_off_slow(): the session says why in its protocol and closes.
   using CutOff = void (*)(void* session) noexcept;
 
-  StreamMember(core::Connection& conn, Framing framing, CutOff cut_off, void* session) noexcept
-      : conn_(conn), cut_off_(cut_off), session_(session), framing_(framing) {}
+  // Replies are framed by their wire form (gateway/wire_codec.h).
+  StreamMember(core::Connection& conn, CutOff cut_off, void* session) noexcept
+      : conn_(conn), cut_off_(cut_off), session_(session) {}
 
   size_t queued_bytes() const noexcept override { return conn_.backlog_bytes(); }
   bool closing() const noexcept override { return conn_.closing(); }
@@ -37,7 +37,6 @@ class StreamMember final : public Member {
   core::Connection& conn_;
   CutOff cut_off_;
   void* session_;
-  Framing framing_;
 };
 
 }  // namespace rg::gateway

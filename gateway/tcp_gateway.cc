@@ -20,7 +20,7 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
         hub_(hub),
         unfinished_(unfinished),
         parser_(max_frame),
-        member_(conn, StreamMember::Framing::kLengthPrefixed, &TcpGatewaySession::cut_off, this) {
+        member_(conn, &TcpGatewaySession::cut_off, this) {
     hub_.attach(member_);
   }
   ~TcpGatewaySession() override {

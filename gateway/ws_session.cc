@@ -77,8 +77,7 @@ void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
   if (gateway) {
     // The gateway protocol never needs more than --max-payload plus its envelope.
     parser_.set_max_message(config_.max_gateway_message);
-    member_ = std::make_unique<StreamMember>(conn_, StreamMember::Framing::kWebSocket,
-                                             &WsSession::cut_off_slow, this);
+    member_ = std::make_unique<StreamMember>(conn_, &WsSession::cut_off_slow, this);
     config_.hub->attach(*member_);
   }
   core::Shard& shard = conn_.shard();

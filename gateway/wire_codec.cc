@@ -1,0 +1,47 @@
+#include "gateway/wire_codec.h"
+
+#include "proto/length_prefixed.h"
+#include "proto/ws_frame.h"
+
+namespace rg::gateway {
+
+namespace {
+
+size_t ws_header_size(size_t body) noexcept {
+  return proto::server_header_size(body);
+}
+void ws_text_header(std::byte* out, size_t body) noexcept {
+  proto::encode_server_header(out, proto::WsOpcode::kText, body);
+}
+void ws_binary_header(std::byte* out, size_t body) noexcept {
+  proto::encode_server_header(out, proto::WsOpcode::kBinary, body);
+}
+size_t length_prefix_size(size_t) noexcept {
+  return proto::LengthPrefixedParser::kHeaderSize;
+}
+void length_prefix(std::byte* out, size_t body) noexcept {
+  proto::LengthPrefixedParser::write_header(out, static_cast<uint32_t>(body));
+}
+size_t no_header_size(size_t) noexcept {
+  return 0;
+}
+void no_header(std::byte*, size_t) noexcept {}
+
+// Indexed by WireForm.
+constexpr WireCodec kCodecs[kWireForms] = {
+    {true, false, &ws_header_size, &ws_text_header},      // kWsJson
+    {false, false, &ws_header_size, &ws_binary_header},   // kWsBinary
+    {false, false, &length_prefix_size, &length_prefix},  // kTcp
+    {false, true, &no_header_size, &no_header},           // kUdp
+};
+static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
+              static_cast<size_t>(WireForm::kWsBinary) == 1 &&
+              static_cast<size_t>(WireForm::kTcp) == 2 && static_cast<size_t>(WireForm::kUdp) == 3);
+
+}  // namespace
+
+const WireCodec& wire_codec(WireForm form) noexcept {
+  return kCodecs[static_cast<size_t>(form)];
+}
+
+}  // namespace rg::gateway

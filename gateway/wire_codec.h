@@ -1,0 +1,25 @@
+#pragma once
+// The four wire forms a member can have, as one table: which body format a message or
+// reply takes (the JSON text or the binary envelope), and how a body is framed on the
+// member's transport (a WebSocket text or binary frame header, the raw TCP length
+// prefix, nothing for a UDP datagram). The room hub and the stream members look their
+// form up here instead of branching on it.
+
+#include <cstddef>
+
+#include "gateway/room_message.h"
+
+namespace rg::gateway {
+
+struct WireCodec {
+  bool json;      // bodies are JSON text (else the binary envelope)
+  bool datagram;  // one frame per datagram: at most --max-datagram, and a send may fail
+  // The frame header in front of a body of `body` bytes: its size, and writing it (`out`
+  // has room for header_size(body) bytes).
+  size_t (*header_size)(size_t body) noexcept;
+  void (*write_header)(std::byte* out, size_t body) noexcept;
+};
+
+const WireCodec& wire_codec(WireForm form) noexcept;
+
+}  // namespace rg::gateway
