@@ -1,0 +1,132 @@
+// The room hub's deliveries: a message encoded once per wire form and queued to every
+// member of the room on this shard, slow members cut off or told their gaps, acks.
+
+#include "gateway/room_hub.h"
+
+#include "gateway/wire_codec.h"
+#include "proto/binary_envelope.h"
+#include "proto/json_envelope.h"
+
+namespace rg::gateway {
+
+void RoomHub::acknowledge(const RoomMessage& message) noexcept {
+  if (message.origin_shard() != shard() || message.id().empty()) return;
+  auto it = members_.find(message.origin_member());
+  if (it == members_.end()) return;  // the publisher has gone
+  reply_ack(*it->second, message.origin_form(), message.id(), message.seq());
+  ++stats_.acks;
+}
+
+namespace {
+
+// One message framed for each wire form, encoded when the first member needing that form
+// is met, then shared by every member of this shard.
+class EncodedForms {
+ public:
+  explicit EncodedForms(const RoomMessage& message) : message_(message) {}
+
+  const core::BlockRef& get(WireForm form) {
+    core::BlockRef& block = blocks_[static_cast<size_t>(form)];
+    if (!block) block = encode(form);
+    return block;
+  }
+
+ private:
+  core::BlockRef encode(WireForm form) const {
+    const RoomMessage& m = message_;
+    const WireCodec& codec = wire_codec(form);
+    size_t n = codec.json
+                   ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
+                   : proto::bin::msg_size(m.room(), m.data().size());
+    size_t header = codec.header_size(n);
+    core::ByteBlock* block = core::ByteBlock::create(header + n);
+    codec.write_header(block->data(), n);
+    if (codec.json) {
+      proto::write_json_msg(reinterpret_cast<char*>(block->data() + header), m.room(), m.seq(),
+                            m.data(), m.data_is_json());
+    } else {
+      proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
+    }
+    block->grow(header + n);
+    return core::BlockRef::adopt(block);
+  }
+
+  const RoomMessage& message_;
+  core::BlockRef blocks_[kWireForms];
+};
+
+}  // namespace
+
+void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
+  EncodedForms forms(message);
+  bool from_here = message.origin_shard() == shard();
+  // Backwards: a member cut off on the way may be removed at once, and removal moves the
+  // last entry (already served) into its place.
+  for (size_t i = room.members.size(); i-- > 0;) {
+    LocalRoom::Entry entry = room.members[i];
+    Member& member = *entry.member;
+    if (from_here && !message.echo() && member.id_ == message.origin_member()) continue;
+    // A closing member (a lingering close, a cut-off) takes nothing more and is not counted
+    // again: before, every message counted as delivered, or as another slow close.
+    if (member.closing()) continue;
+    Membership& membership = member.memberships_[entry.membership];
+    const core::BlockRef& block = forms.get(membership.form);
+    size_t length = block->size();
+    if (wire_codec(membership.form).datagram) {
+      if (length > config_.max_datagram) {
+        ++stats_.udp_oversize;
+      } else if (member.send_encoded(block, 0, length)) {
+        ++stats_.delivered;
+      } else {
+        ++stats_.udp_undelivered;
+      }
+      continue;
+    }
+    if (member.queued_bytes() + length > config_.max_outbuf) {
+      if (config_.slow_consumer == SlowConsumer::kClose) {
+        ++stats_.slow_closed;
+        member.cut_off_slow();
+        continue;
+      }
+      if (membership.gap_from == 0) membership.gap_from = message.seq();
+      membership.gap_to = message.seq();
+      if (!member.gap_owed_) {
+        member.gap_owed_ = true;
+        gap_owed_.push_back(member.id_);
+      }
+      ++stats_.slow_skipped;
+      continue;
+    }
+    if (membership.gap_from != 0) {
+      reply_gap(member, membership.form, room.name, membership.gap_from, membership.gap_to);
+      membership.gap_from = membership.gap_to = 0;
+      ++stats_.gaps_told;
+    }
+    member.send_encoded(block, 0, length);
+    ++stats_.delivered;
+  }
+}
+
+void RoomHub::tell_owed_gaps() noexcept {
+  size_t kept = 0;
+  for (uint64_t id : gap_owed_) {
+    auto it = members_.find(id);
+    if (it == members_.end()) continue;  // gone
+    Member& member = *it->second;
+    if (member.queued_bytes() > config_.max_outbuf / 2) {
+      gap_owed_[kept++] = id;
+      continue;
+    }
+    member.gap_owed_ = false;
+    for (Membership& membership : member.memberships_) {
+      if (membership.gap_from == 0) continue;
+      reply_gap(member, membership.form, membership.room->name, membership.gap_from,
+                membership.gap_to);
+      membership.gap_from = membership.gap_to = 0;
+      ++stats_.gaps_told;
+    }
+  }
+  gap_owed_.resize(kept);
+}
+
+}  // namespace rg::gateway
