@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/bus.h"
-#include "gateway/member.h"
-#include "gateway/room_hub.h"
+#include "gateway/rooms/member.h"
+#include "gateway/rooms/room_hub.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "gateway/wire_codec.h"
+#include "gateway/rooms/wire_codec.h"
 
 #include "proto/length_prefixed.h"
 #include "proto/ws_frame.h"

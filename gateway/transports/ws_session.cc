@@ -1,11 +1,11 @@
-#include "gateway/ws_session.h"
+#include "gateway/transports/ws_session.h"
 
 #include <algorithm>
 #include <cstring>
 
 #include "core/connection.h"
 #include "core/shard.h"
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 #include "proto/binary_envelope.h"
 #include "proto/json_envelope.h"
 #include "proto/ws_handshake.h"

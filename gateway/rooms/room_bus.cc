@@ -1,7 +1,7 @@
 // The room hub's bus pump: where a room's order is decided (ShardOwnership), what the
 // owners send back, and the hub's turn of the shard's loop.
 
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 
 #include <algorithm>
 

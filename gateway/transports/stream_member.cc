@@ -1,6 +1,6 @@
-#include "gateway/stream_member.h"
+#include "gateway/transports/stream_member.h"
 
-#include "gateway/wire_codec.h"
+#include "gateway/rooms/wire_codec.h"
 #include "proto/ws_frame.h"
 
 namespace rg::gateway {

@@ -1,7 +1,7 @@
 // One shard's room hub on its own (a bus of one shard: it owns every room), driven the
 // way sessions drive it, with members that record what they are sent.
 
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
-#include "gateway/tcp_gateway.h"
+#include "gateway/transports/tcp_gateway.h"
 
 #include "core/connection.h"
 #include "core/shard_stats.h"
-#include "gateway/room_hub.h"
-#include "gateway/stream_member.h"
-#include "gateway/unfinished_messages.h"
+#include "gateway/rooms/room_hub.h"
+#include "gateway/transports/stream_member.h"
+#include "gateway/transports/unfinished_messages.h"
 #include "proto/binary_envelope.h"
 #include "proto/length_prefixed.h"
 

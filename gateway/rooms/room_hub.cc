@@ -2,13 +2,13 @@
 // leave, and their publishes handed to the rooms' owners. (The bus pump is room_bus.cc,
 // deliveries room_delivery.cc, replies and their order room_replies.cc.)
 
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
-#include "gateway/wire_codec.h"
+#include "gateway/rooms/wire_codec.h"
 
 namespace rg::gateway {
 

@@ -1,4 +1,4 @@
-#include "gateway/unfinished_messages.h"
+#include "gateway/transports/unfinished_messages.h"
 
 #include <algorithm>
 

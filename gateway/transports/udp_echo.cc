@@ -1,4 +1,4 @@
-#include "gateway/udp_echo.h"
+#include "gateway/transports/udp_echo.h"
 
 #include "core/shard.h"
 

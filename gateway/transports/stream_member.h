@@ -7,7 +7,7 @@
 
 #include "core/connection.h"
 #include "core/shard_stats.h"
-#include "gateway/member.h"
+#include "gateway/rooms/member.h"
 
 namespace rg::gateway {
 

@@ -1,9 +1,9 @@
 // The room hub's deliveries: a message encoded once per wire form and queued to every
 // member of the room on this shard, slow members cut off or told their gaps, acks.
 
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 
-#include "gateway/wire_codec.h"
+#include "gateway/rooms/wire_codec.h"
 #include "proto/binary_envelope.h"
 #include "proto/json_envelope.h"
 

@@ -1,4 +1,4 @@
-#include "gateway/room_owner.h"
+#include "gateway/rooms/room_owner.h"
 
 namespace rg::gateway {
 

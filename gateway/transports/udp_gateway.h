@@ -17,9 +17,9 @@
 #include "core/services.h"
 #include "core/shard.h"
 #include "core/timer_wheel.h"
-#include "gateway/member.h"
-#include "gateway/room_message.h"
-#include "gateway/udp_cookie.h"
+#include "gateway/rooms/member.h"
+#include "gateway/rooms/room_message.h"
+#include "gateway/transports/udp_cookie.h"
 
 namespace rg::gateway {
 

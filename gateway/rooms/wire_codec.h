@@ -7,7 +7,7 @@
 
 #include <cstddef>
 
-#include "gateway/room_message.h"
+#include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {
 

@@ -1,9 +1,9 @@
 // The room hub's replies, in each member's wire form, and the joins and leaves whose
 // answers wait (in order) for their rooms' owners.
 
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 
-#include "gateway/wire_codec.h"
+#include "gateway/rooms/wire_codec.h"
 #include "proto/binary_envelope.h"
 
 namespace rg::gateway {

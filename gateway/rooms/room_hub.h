@@ -19,9 +19,9 @@
 
 #include "core/bus.h"
 #include "core/shard.h"
-#include "gateway/member.h"
-#include "gateway/room_message.h"
-#include "gateway/room_owner.h"
+#include "gateway/rooms/member.h"
+#include "gateway/rooms/room_message.h"
+#include "gateway/rooms/room_owner.h"
 #include "proto/envelope.h"
 #include "proto/json_envelope.h"
 

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "gateway/room_message.h"
+#include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {
 

@@ -10,9 +10,9 @@
 #include "core/byte_block.h"
 #include "core/services.h"
 #include "core/timer_wheel.h"
-#include "gateway/stream_member.h"
-#include "gateway/unfinished_messages.h"
-#include "gateway/ws_service.h"
+#include "gateway/transports/stream_member.h"
+#include "gateway/transports/unfinished_messages.h"
+#include "gateway/transports/ws_service.h"
 #include "proto/ws_frame.h"
 #include "proto/ws_parser.h"
 

@@ -1,8 +1,8 @@
-#include "gateway/udp_gateway.h"
+#include "gateway/transports/udp_gateway.h"
 
 #include <cstring>
 
-#include "gateway/room_hub.h"
+#include "gateway/rooms/room_hub.h"
 #include "proto/binary_envelope.h"
 
 namespace rg::gateway {

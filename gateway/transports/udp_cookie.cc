@@ -1,4 +1,4 @@
-#include "gateway/udp_cookie.h"
+#include "gateway/transports/udp_cookie.h"
 
 #include <netinet/in.h>
 #include <openssl/crypto.h>

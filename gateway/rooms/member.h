@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/byte_block.h"
-#include "gateway/room_message.h"
+#include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {
 

@@ -1,4 +1,4 @@
-#include "gateway/tcp_echo.h"
+#include "gateway/transports/tcp_echo.h"
 
 #include "core/connection.h"
 #include "core/shard_stats.h"
