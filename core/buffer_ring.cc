@@ -60,6 +60,13 @@ void BufferRing::recycle(uint16_t bid) noexcept {
   --outstanding_;
 }
 
+bool BufferRing::release_pages() noexcept {
+  // Only the kernel may write into a buffer in the ring, and only while this thread is
+  // in (or returning from) a system call: none is running during madvise().
+  if (outstanding_ != 0) return false;
+  return madvise(memory_, memory_bytes_, MADV_DONTNEED) == 0;
+}
+
 void BufferRing::publish() noexcept {
   if (pending_ == 0) return;
   io_uring_buf_ring_advance(ring_entries_, pending_);

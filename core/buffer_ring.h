@@ -48,6 +48,10 @@ class BufferRing {
   // Gives `bid` back; the kernel sees it after the next publish().
   void recycle(uint16_t bid) noexcept;
   void publish() noexcept;
+  // Gives the buffers' pages back to the system (they read as zeros and are faulted in
+  // again when the kernel next fills them), when no chunk holds a buffer: a shard that has
+  // gone quiet does not keep every page its traffic ever touched. Returns whether it did.
+  bool release_pages() noexcept;
 
  private:
   std::byte* slot(uint16_t bid) noexcept { return memory_ + size_t{bid} * stride_; }

@@ -525,6 +525,9 @@ void Shard::release_idle_memory() noexcept {
   }
   if (dirty_.empty()) dirty_.shrink_to_fit();
   if (rearm_.empty()) rearm_.shrink_to_fit();
+  // The pages of receive buffers a burst touched (8 MiB per shard at the default).
+  if (rx_buffers_) rx_buffers_->release_pages();
+  if (udp_buffers_) udp_buffers_->release_pages();
 }
 
 void Shard::refuse_without_descriptors(Listener& listener) noexcept {

@@ -68,6 +68,24 @@ TEST_F(BufferRingTest, ChunkOwnsTheBufferUntilDestroyed) {
   EXPECT_EQ(buffers_->available(), 4u);
 }
 
+// A quiet shard gives the buffers' pages back, but never while a chunk holds a buffer;
+// receiving afterwards works as before.
+TEST_F(BufferRingTest, PagesGoBackOnlyWhenNoChunkHoldsABuffer) {
+  arm_recv();
+  ASSERT_EQ(write(fds_[0], "first", 5), 5);
+  RxChunk chunk;
+  bool more = false;
+  ASSERT_EQ(next(chunk, more), 5);
+  EXPECT_FALSE(buffers_->release_pages());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(chunk.bytes().data()), 5), "first");
+  chunk.release();
+  buffers_->publish();
+  EXPECT_TRUE(buffers_->release_pages());
+  ASSERT_EQ(write(fds_[0], "again", 5), 5);
+  ASSERT_EQ(next(chunk, more), 5);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(chunk.bytes().data()), 5), "again");
+}
+
 TEST_F(BufferRingTest, ExhaustedRingReportsNoBuffersAndRecoversAfterPublish) {
   arm_recv();
   RxChunk held[4];
