@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/mailbox.h"
 #include "gateway/rooms/member.h"
 #include "gateway/rooms/room_hub.h"
 
@@ -42,7 +43,8 @@ void BM_DeliverToMembers(benchmark::State& state) {
   rg::core::Bus bus(1);
   rg::gateway::HubConfig config;
   config.owner.history = 64;
-  rg::gateway::RoomHub hub(bus, 0, config);
+  rg::core::ShardMailbox mailbox(bus, 0);
+  rg::gateway::RoomHub hub(mailbox, config);
   std::vector<CountingMember> list(static_cast<size_t>(members) + 1);
   for (auto& m : list) hub.attach(m);
   rg::proto::Request join;
@@ -52,7 +54,7 @@ void BM_DeliverToMembers(benchmark::State& state) {
     WireForm form = mixed ? static_cast<WireForm>(i % 4) : WireForm::kWsJson;
     hub.handle(list[static_cast<size_t>(i)], form, join);
   }
-  hub.on_tick();
+  mailbox.on_tick();
   rg::proto::Request pub;
   pub.op = rg::proto::RequestOp::kPub;
   pub.room = "bench";
@@ -61,7 +63,7 @@ void BM_DeliverToMembers(benchmark::State& state) {
   Member& publisher = list.back();  // not a member of the room
   for (auto _ : state) {
     hub.handle(publisher, WireForm::kWsJson, pub);
-    hub.on_tick();  // the owner (this shard) numbers it and delivers it
+    mailbox.on_tick();  // the owner (this shard) numbers it and delivers it
   }
   state.SetItemsProcessed(state.iterations() * members);
   state.counters["deliveries/s"] = benchmark::Counter(

@@ -40,7 +40,8 @@ class Shard;
 // tests/unit/gateway/rooms/room_message_test.cc under ASan and TSan.)
 class BusMessage {
  public:
-  BusMessage() noexcept = default;
+  // `topic` says which handler of the receiving shard's mailbox takes it (core/mailbox.h).
+  explicit BusMessage(uint8_t topic = 0) noexcept : topic_(topic) {}
   BusMessage(const BusMessage&) = delete;
   BusMessage& operator=(const BusMessage&) = delete;
 
@@ -50,12 +51,14 @@ class BusMessage {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
   uint32_t references() const noexcept { return refs_.load(std::memory_order_relaxed); }
+  uint8_t topic() const noexcept { return topic_; }
 
  protected:
   virtual ~BusMessage() = default;
 
  private:
   std::atomic<uint32_t> refs_{1};
+  uint8_t topic_;
 };
 
 inline constexpr unsigned kBusLanes = 2;

@@ -21,6 +21,7 @@
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
 #include "core/host.h"
+#include "core/mailbox.h"
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
@@ -121,9 +122,13 @@ int run_gateway(const Options& options) {
   rooms.owner.max_idle_rooms = std::max<uint64_t>(1, options.max_idle_rooms / shard_count);
   rooms.owner.history_total_bytes = options.history_total / shard_count;  // likewise
   rooms.owner.idle_room_ttl_ms = static_cast<uint64_t>(options.idle_room_ttl_s * 1000);
+  // Each shard's mailbox is its loop hook; the rooms are one of its services.
+  std::vector<std::unique_ptr<core::ShardMailbox>> mailboxes;
   std::vector<std::unique_ptr<RoomHub>> hubs;
-  for (unsigned i = 0; i < shard_count; ++i)
-    hubs.push_back(std::make_unique<RoomHub>(bus, i, rooms));
+  for (unsigned i = 0; i < shard_count; ++i) {
+    mailboxes.push_back(std::make_unique<core::ShardMailbox>(bus, i));
+    hubs.push_back(std::make_unique<RoomHub>(*mailboxes[i], rooms));
+  }
   // Each shard gets an equal share of the budget, but room for two of the largest gateway
   // messages at least.
   UnfinishedLimits unfinished_limits;
@@ -177,7 +182,7 @@ int run_gateway(const Options& options) {
       shard->add_datagram_socket(core::open_listening_socket(*udp_echo, core::Transport::kUdp),
                                  std::make_unique<UdpEchoService>());
     }
-    shard->set_loop_hook(&hub);
+    shard->set_loop_hook(mailboxes[i].get());
     bus.attach(i, shard.get());
     shards.push_back(std::move(shard));
   }

@@ -11,12 +11,6 @@ namespace rg::gateway {
 
 namespace {
 
-// Messages taken from each ring per tick: enough to batch, few enough to keep the loop's
-// other work (I/O, timers) prompt.
-constexpr size_t kDrainBudget = 512;
-// Deliveries a room owner may have waiting for room in rings before it stops taking new
-// publishes from other shards (and holds its own publishers).
-constexpr size_t kReplyBacklogLimit = 4 * core::kBusRingCapacity;
 // How often a shard with untold gaps looks at its slow members' output while idle.
 constexpr uint64_t kGapPollMs = 10;
 
@@ -31,7 +25,7 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
     if (owner == hub_.shard()) {
       hub_.owned_.publish(message);
     } else {
-      hub_.port_.send(owner, core::kRequestLane, message);
+      hub_.mailbox_.send(owner, core::kRequestLane, message);
     }
   }
   void join(std::string_view room, uint64_t hash) noexcept override {
@@ -39,7 +33,7 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
     if (owner == hub_.shard()) {
       hub_.owned_.join(owner, room, hash);
     } else {
-      hub_.port_.send(owner, core::kRequestLane, notice(RoomMessage::Kind::kJoin, room, hash));
+      hub_.mailbox_.send(owner, core::kRequestLane, notice(RoomMessage::Kind::kJoin, room, hash));
     }
   }
   void leave(std::string_view room, uint64_t hash) noexcept override {
@@ -47,13 +41,13 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
     if (owner == hub_.shard()) {
       hub_.owned_.leave(owner, room);
     } else {
-      hub_.port_.send(owner, core::kRequestLane, notice(RoomMessage::Kind::kLeave, room, hash));
+      hub_.mailbox_.send(owner, core::kRequestLane, notice(RoomMessage::Kind::kLeave, room, hash));
     }
   }
 
  private:
   unsigned owner_of(uint64_t hash) const noexcept {
-    return static_cast<unsigned>(hash % hub_.port_.shards());
+    return static_cast<unsigned>(hash % hub_.mailbox_.shards());
   }
   RoomMessage* notice(RoomMessage::Kind kind, std::string_view room, uint64_t hash) {
     RoomMessage::Fields fields;
@@ -66,11 +60,24 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
   RoomHub& hub_;
 };
 
-RoomHub::RoomHub(core::Bus& bus, unsigned shard, const HubConfig& config)
+RoomHub::RoomHub(core::ShardMailbox& mailbox, const HubConfig& config)
     : config_(config),
-      port_(bus, shard),
-      owned_(bus.shards(), config.owner, &RoomHub::owner_send, this),
-      ownership_(std::make_unique<ShardOwnership>(*this)) {}
+      mailbox_(mailbox),
+      owned_(mailbox.shards(), config.owner, &RoomHub::owner_send, this),
+      ownership_(std::make_unique<ShardOwnership>(*this)) {
+  mailbox.subscribe(kRoomsTopic, &RoomHub::on_bus, this);
+  mailbox.add_service(*this);
+}
+
+void RoomHub::on_bus(void* self, unsigned from, unsigned lane, core::BusMessage* message) noexcept {
+  auto& hub = *static_cast<RoomHub*>(self);
+  auto* room_message = static_cast<RoomMessage*>(message);  // the topic says what it is
+  if (lane == core::kReplyLane) {
+    hub.from_owner(room_message);
+  } else {
+    hub.to_owner(from, room_message);
+  }
+}
 
 RoomHub::~RoomHub() {
   for (RoomMessage* message : inbox_) message->release();
@@ -81,13 +88,12 @@ void RoomHub::owner_send(void* self, unsigned shard, RoomMessage* message) {
   if (shard == hub.shard()) {
     hub.inbox_.push_back(message);  // delivered in this tick's on_tick, never re-entrantly
   } else {
-    hub.port_.send(shard, core::kReplyLane, message);
+    hub.mailbox_.send(shard, core::kReplyLane, message);
   }
 }
 
 bool RoomHub::congested() const noexcept {
-  return port_.backlog(core::kRequestLane) > 0 ||
-         port_.backlog(core::kReplyLane) > kReplyBacklogLimit;
+  return mailbox_.congested();
 }
 
 void RoomHub::hold(Member& member) noexcept {
@@ -150,16 +156,6 @@ void RoomHub::from_owner(RoomMessage* message) noexcept {
 void RoomHub::on_tick() noexcept {
   owned_.set_now(core::monotonic_ms());
   if (owned_.forget_expired() > 0) activity_ = true;
-  more_ = port_.drain(core::kReplyLane, kDrainBudget, [this](unsigned, core::BusMessage* m) {
-    from_owner(static_cast<RoomMessage*>(m));
-  });
-  throttled_ = port_.backlog(core::kReplyLane) > kReplyBacklogLimit;
-  if (!throttled_) {
-    more_ |=
-        port_.drain(core::kRequestLane, kDrainBudget, [this](unsigned from, core::BusMessage* m) {
-          to_owner(from, static_cast<RoomMessage*>(m));
-        });
-  }
   while (!inbox_.empty()) {
     RoomMessage* message = inbox_.front();
     inbox_.pop_front();
@@ -184,28 +180,17 @@ void RoomHub::on_tick() noexcept {
     }
     held_.clear();
   }
-  port_.flush();
 }
 
-uint64_t RoomHub::prepare_to_sleep() noexcept {
-  if (more_ || !inbox_.empty()) return 0;
-  if (port_.backlog(core::kRequestLane) > 0 || port_.backlog(core::kReplyLane) > 0) {
-    return 1;  // waiting for room in another shard's ring: look again shortly
-  }
-  if (!gap_owed_.empty()) {
-    // A slow member's output drains without a completion of ours: look again shortly.
-    return port_.prepare_to_sleep(!throttled_) ? kGapPollMs : 0;
-  }
-  return port_.prepare_to_sleep(!throttled_) ? kSleepUnbounded : 0;
+uint64_t RoomHub::sleep_limit_ms() noexcept {
+  if (!inbox_.empty()) return 0;
+  // A slow member's output drains without a completion of ours: look again shortly.
+  if (!gap_owed_.empty()) return kGapPollMs;
+  return core::LoopHook::kSleepUnbounded;
 }
 
 bool RoomHub::idle() const noexcept {
-  return !more_ && inbox_.empty() && retire_.empty() && port_.backlog(core::kRequestLane) == 0 &&
-         port_.backlog(core::kReplyLane) == 0;
-}
-
-void RoomHub::on_woken() noexcept {
-  port_.on_woken();
+  return inbox_.empty() && retire_.empty();
 }
 
 }  // namespace rg::gateway

@@ -2,7 +2,7 @@
 // One shard's rooms: its members and the rooms they are in, the rooms it owns, and its end
 // of the fanout bus. Sessions hand it requests; it answers them, publishes through the
 // rooms' owners and delivers what the owners send back. Runs on its shard's thread only
-// (as the shard's LoopHook).
+// (as a service of the shard's mailbox, core/mailbox.h, whose topic kRoomsTopic it takes).
 //
 // Where a room's order is decided is behind RoomOwnership: today a shard of this process
 // (a hash of the name), later possibly another gateway of a cluster.
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/mailbox.h"
 #include "core/shard.h"
 #include "gateway/rooms/member.h"
 #include "gateway/rooms/room_message.h"
@@ -87,9 +88,10 @@ struct LocalRoom {
   std::vector<PendingReply> pending;
 };
 
-class RoomHub final : public core::LoopHook {
+class RoomHub final : public core::ShardMailbox::Service {
  public:
-  RoomHub(core::Bus& bus, unsigned shard, const HubConfig& config);
+  // Subscribes to the rooms' topic of `mailbox` and becomes one of its services.
+  RoomHub(core::ShardMailbox& mailbox, const HubConfig& config);
   ~RoomHub() override;
   RoomHub(const RoomHub&) = delete;
   RoomHub& operator=(const RoomHub&) = delete;
@@ -109,14 +111,13 @@ class RoomHub final : public core::LoopHook {
   proto::JsonRequestParser& json_parser() noexcept { return json_; }
   const HubConfig& config() const noexcept { return config_; }
   const RoomStats& stats() const noexcept { return stats_; }
-  unsigned shard() const noexcept { return port_.self(); }
+  unsigned shard() const noexcept { return mailbox_.self(); }
   const LocalRoom* find_room(std::string_view name) const noexcept;
   const OwnedRooms& owned() const noexcept { return owned_; }
 
-  // core::LoopHook
+  // core::ShardMailbox::Service
   void on_tick() noexcept override;
-  uint64_t prepare_to_sleep() noexcept override;
-  void on_woken() noexcept override;
+  uint64_t sleep_limit_ms() noexcept override;
   bool idle() const noexcept override;
   bool take_activity() noexcept override { return std::exchange(activity_, false); }
 
@@ -139,6 +140,8 @@ class RoomHub final : public core::LoopHook {
   void owe_reply(LocalRoom& room, Member& member, WireForm form, std::string_view id,
                  bool left) noexcept;
   static void owner_send(void* self, unsigned shard, RoomMessage* message);
+  // The mailbox's handler for kRoomsTopic.
+  static void on_bus(void* self, unsigned from, unsigned lane, core::BusMessage* message) noexcept;
 
   // Sends one reply in `form`: `json(std::string&)` appends the JSON text, `binary(std::byte*)`
   // writes the envelope and returns its size.
@@ -153,7 +156,7 @@ class RoomHub final : public core::LoopHook {
   void reply_pong(Member& m, WireForm form, std::string_view id) noexcept;
 
   HubConfig config_;
-  core::BusPort port_;
+  core::ShardMailbox& mailbox_;
   OwnedRooms owned_;
   std::unique_ptr<RoomOwnership> ownership_;
   std::unordered_map<std::string, std::unique_ptr<LocalRoom>, StringHash, std::equal_to<>> rooms_;
@@ -168,9 +171,7 @@ class RoomHub final : public core::LoopHook {
   std::string reply_;  // scratch for JSON replies
   RoomStats stats_;
   uint64_t next_member_id_ = 1;
-  bool more_ = false;       // a ring was left non-empty by the drain budget
-  bool throttled_ = false;  // requests not drained: our deliveries are backed up
-  bool activity_ = false;   // rooms were forgotten since take_activity()
+  bool activity_ = false;  // rooms were forgotten since take_activity()
 };
 
 }  // namespace rg::gateway

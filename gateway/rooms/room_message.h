@@ -22,6 +22,9 @@ namespace rg::gateway {
 enum class WireForm : uint8_t { kWsJson, kWsBinary, kTcp, kUdp };
 inline constexpr size_t kWireForms = 4;
 
+// The rooms' topic on the shards' mailboxes (core/mailbox.h).
+inline constexpr uint8_t kRoomsTopic = 1;
+
 class RoomMessage final : public core::BusMessage {
  public:
   enum class Kind : uint8_t {
@@ -72,7 +75,8 @@ class RoomMessage final : public core::BusMessage {
 
  private:
   explicit RoomMessage(const Fields& f) noexcept
-      : kind_(f.kind),
+      : BusMessage(kRoomsTopic),
+        kind_(f.kind),
         data_is_json_(f.data_is_json),
         echo_(f.echo),
         origin_form_(f.origin_form),

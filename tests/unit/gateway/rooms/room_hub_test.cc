@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/mailbox.h"
 
 namespace rg::gateway {
 namespace {
@@ -49,7 +50,7 @@ proto::Request request(proto::RequestOp op, std::string_view room, std::string_v
 
 class RoomHubTest : public ::testing::Test {
  protected:
-  RoomHubTest() : bus_(1), hub_(bus_, 0, HubConfig{}) {
+  RoomHubTest() : bus_(1), mailbox_(bus_, 0), hub_(mailbox_, HubConfig{}) {
     hub_.attach(a_);
     hub_.attach(b_);
   }
@@ -59,14 +60,15 @@ class RoomHubTest : public ::testing::Test {
   }
   void join(RecordingMember& m, std::string_view room) {
     hub_.handle(m, WireForm::kWsJson, request(proto::RequestOp::kJoin, room));
-    hub_.on_tick();
+    mailbox_.on_tick();
   }
   void publish(RecordingMember& m, std::string_view room, std::string_view data) {
     hub_.handle(m, WireForm::kWsJson, request(proto::RequestOp::kPub, room, data, "1"));
-    hub_.on_tick();
+    mailbox_.on_tick();
   }
 
   core::Bus bus_;
+  core::ShardMailbox mailbox_;
   RoomHub hub_;
   RecordingMember a_, b_;
 };
@@ -114,7 +116,7 @@ TEST_F(RoomHubTest, ErrorsNameTheProblemAndLeaveTheRoomAlone) {
   EXPECT_NE(b_.replies.back().find(R"("code":"too_large")"), std::string::npos);
   EXPECT_TRUE(a_.messages.empty());
   hub_.handle(a_, WireForm::kWsJson, request(proto::RequestOp::kLeave, "r"));
-  hub_.on_tick();
+  mailbox_.on_tick();
   EXPECT_EQ(a_.replies.back(), R"({"op":"left","room":"r"})");
   publish(b_, "r", "3");
   EXPECT_TRUE(a_.messages.empty());
