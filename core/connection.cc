@@ -35,6 +35,23 @@ void Connection::queued() noexcept {
   if (want_recv_ && out_.bytes() > shard_->config_.max_outbuf) shard_->pause_recv(*this);
 }
 
+void Connection::detach(Detached done, void* context,
+                        std::span<const std::byte> unconsumed) noexcept {
+  if (state_ != State::kOpen || detaching_) {
+    done(context, -1, {});
+    return;
+  }
+  Shard& shard = *shard_;
+  detaching_ = true;
+  detached_ = done;
+  detached_context_ = context;
+  carried_.assign(unconsumed.begin(), unconsumed.end());
+  want_recv_ = false;
+  if (recv_armed_) shard.cancel_recv(*this);
+  shard.timers_->schedule(idle_timer_, shard.now_ms_ + shard.config_.close_linger_ms);
+  shard.maybe_detach(*this);
+}
+
 void Connection::hold_reads() noexcept {
   if (held_ || state_ != State::kOpen) return;
   held_ = true;
@@ -44,7 +61,8 @@ void Connection::hold_reads() noexcept {
 void Connection::release_reads() noexcept {
   if (!held_) return;
   held_ = false;
-  if (state_ == State::kOpen && !want_recv_ && out_.bytes() <= shard_->config_.max_outbuf / 2) {
+  if (state_ == State::kOpen && !detaching_ && !want_recv_ &&
+      out_.bytes() <= shard_->config_.max_outbuf / 2) {
     want_recv_ = true;
     if (!recv_armed_) shard_->list_for_rearm(*this);
   }
@@ -103,6 +121,11 @@ void Connection::on_idle_timer(void* self) noexcept {
     return;
   }
   if (conn.state_ != State::kOpen) return;
+  if (conn.detaching_) {
+    // Its output would not leave within --close-linger: the hand-off fails.
+    conn.close(CloseMode::kAbort);
+    return;
+  }
   uint64_t deadline = conn.last_rx_ms_ + shard.config_.idle_timeout_ms;
   if (shard.now_ms_ >= deadline) {
     ++shard.stats_.idle_timeouts;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "core/byte_block.h"
 #include "core/out_queue.h"
@@ -47,6 +48,16 @@ class Connection {
   bool reads_held() const noexcept { return held_; }
 
   void close(CloseMode mode) noexcept;
+
+  // Hand-off: the connection leaves this shard with its socket. Reading stops (bytes that
+  // still arrive are kept for the new owner, after `unconsumed`: what the session was
+  // handed but has not used), what is queued is sent, then the session is destroyed, the
+  // slot freed, and `done(context, fd, carried)` called on this shard's thread with the
+  // socket and those bytes, to be given to Shard::adopt() on the new shard. `fd` is -1
+  // if the connection closed first or its output did not leave within --close-linger.
+  // The connection keeps its place in --max-connections.
+  using Detached = void (*)(void* context, int fd, std::vector<std::byte> carried) noexcept;
+  void detach(Detached done, void* context, std::span<const std::byte> unconsumed) noexcept;
   // The peer broke the protocol: count it and cut the connection off (after flushing what
   // is queued, which may hold the protocol's error message).
   void fail_protocol() noexcept;
@@ -103,6 +114,10 @@ class Connection {
   bool abort_ = false;        // cut off: the kernel's queue for the peer is thrown away
   bool peer_eof_ = false;     // the peer has finished sending (its FIN arrived)
   bool refusing_ = false;     // accepted past the limit only to be told so
+  bool detaching_ = false;    // being handed to another shard (detach())
+  Detached detached_ = nullptr;
+  void* detached_context_ = nullptr;
+  std::vector<std::byte> carried_;  // received while detaching: for the new owner
 
   // Closing gracefully: what the peer still sends is read and thrown away until its FIN.
   bool discarding_input() const noexcept {

@@ -512,6 +512,44 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
   if (!listener.armed && !stopping_ && !draining_) arm_accept(listener);
 }
 
+void Shard::maybe_detach(Connection& conn) noexcept {
+  if (!conn.detaching_ || conn.state_ != Connection::State::kOpen || conn.recv_armed_ ||
+      conn.send_ != nullptr) {
+    return;
+  }
+  if (!conn.out_.empty()) {
+    mark_dirty(conn);  // what is queued leaves first, in order
+    return;
+  }
+  int fd = conn.fd_;
+  std::vector<std::byte> carried = std::move(conn.carried_);
+  Connection::Detached done = conn.detached_;
+  void* context = conn.detached_context_;
+  conn.detaching_ = false;
+  conn.fd_ = -1;
+  conn.session_.reset();
+  timers_->cancel(conn.idle_timer_);
+  conn.state_ = Connection::State::kFree;
+  conn.held_ = false;
+  conn.generation_ = (conn.generation_ + 1) & UserData::kGenerationMask;
+  free_slots_.push_back(conn.index_);
+  --live_connections_;  // it stays in open_connections: it lives on, on another shard
+  done(context, fd, std::move(carried));
+}
+
+void Shard::adopt(int fd, std::span<const std::byte> carried, StreamService& service) noexcept {
+  Connection& conn = allocate_connection(fd);
+  ++stats_.adopted;
+  open_session(conn, service);
+  if (carried.empty() || conn.state_ != Connection::State::kOpen) return;
+  // Sessions parse in place and may read past the bytes (simdjson's padding), as in a
+  // receive buffer: the carried bytes get the same tailroom.
+  std::vector<std::byte> bytes(carried.size() + BufferRing::kTailroom);
+  std::copy(carried.begin(), carried.end(), bytes.begin());
+  conn.last_rx_ms_ = now_ms_;
+  conn.session_->on_bytes(conn, std::span<std::byte>(bytes.data(), carried.size()));
+}
+
 void Shard::release_idle_memory() noexcept {
   // Connection slots past the last one in use go (a crowd that has left keeps nothing);
   // slots in the middle stay, on the free list.
@@ -574,6 +612,7 @@ Connection& Shard::allocate_connection(int fd) noexcept {
   conn.kernel_full_ = false;
   conn.abort_ = false;
   conn.peer_eof_ = false;
+  conn.detaching_ = false;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (config_.sndbuf != 0) {
@@ -699,7 +738,14 @@ void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
   if (cqe.res > 0) {
     stats_.rx_bytes += static_cast<uint64_t>(cqe.res);
     conn->last_rx_ms_ = now_ms_;
-    if (conn->state_ == Connection::State::kOpen) conn->session_->on_bytes(*conn, chunk.bytes());
+    if (conn->state_ == Connection::State::kOpen) {
+      if (conn->detaching_) {
+        std::span<std::byte> bytes = chunk.bytes();
+        conn->carried_.insert(conn->carried_.end(), bytes.begin(), bytes.end());
+      } else {
+        conn->session_->on_bytes(*conn, chunk.bytes());
+      }
+    }
   } else if (cqe.res == 0) {
     conn->peer_eof_ = true;
     conn->close(Connection::CloseMode::kGraceful);  // the peer has finished sending
@@ -718,6 +764,7 @@ void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
       list_for_rearm(*conn);
     }
     maybe_free(*conn);
+    maybe_detach(*conn);
   }
 }
 
@@ -771,8 +818,9 @@ void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
   } else if (conn.state_ == Connection::State::kClosing) {
     shut_down(conn);
   }
-  if (conn.state_ == Connection::State::kOpen && !conn.want_recv_ && !conn.held_ &&
-      conn.out_.bytes() <= config_.max_outbuf / 2) {
+  maybe_detach(conn);
+  if (conn.state_ == Connection::State::kOpen && !conn.detaching_ && !conn.want_recv_ &&
+      !conn.held_ && conn.out_.bytes() <= config_.max_outbuf / 2) {
     conn.want_recv_ = true;  // the reader caught up: resume reading
     if (!conn.recv_armed_) list_for_rearm(conn);
   }
@@ -899,6 +947,11 @@ void Shard::maybe_free(Connection& conn) noexcept {
   if (conn.refusing_) {
     conn.refusing_ = false;
     --refusing_;
+  }
+  if (conn.detaching_) {  // closed before it could be handed off
+    conn.detaching_ = false;
+    std::vector<std::byte>().swap(conn.carried_);
+    conn.detached_(conn.detached_context_, -1, {});
   }
   conn.out_.clear();
   timers_->cancel(conn.idle_timer_);

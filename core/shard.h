@@ -145,6 +145,10 @@ class Shard {
   void request_stop() noexcept;
   void join();
 
+  // On this shard's thread: takes over a connection detached from another shard
+  // (Connection::detach), with the bytes it carried, which its new session gets first.
+  void adopt(int fd, std::span<const std::byte> carried, StreamService& service) noexcept;
+
   // The open connection with this Connection::id(), or null once it closed.
   Connection* find_connection(uint64_t id) noexcept;
 
@@ -196,6 +200,7 @@ class Shard {
   void cancel_recv(Connection& conn) noexcept;
   void shut_down(Connection& conn) noexcept;
   void maybe_free(Connection& conn) noexcept;
+  void maybe_detach(Connection& conn) noexcept;
   // Whether a gracefully closed socket must stay open a little longer: the kernel still
   // holds bytes the peer has not taken, and the close linger has not run out.
   bool wait_for_kernel_queue(Connection& conn) noexcept;

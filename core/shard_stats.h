@@ -27,6 +27,7 @@ struct ShardStats {
   uint64_t udp_dropped = 0;   // truncated datagrams, or no send slot free
   uint64_t close_resets = 0;  // closed with a reset: cut off, or its last bytes untaken in time
   uint64_t refused = 0;       // over --max-connections or out of descriptors: told and closed
+  uint64_t adopted = 0;       // connections handed over from another shard
 
   std::string to_string() const;
 };
