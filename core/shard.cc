@@ -528,13 +528,18 @@ void Shard::maybe_detach(Connection& conn) noexcept {
   conn.detaching_ = false;
   conn.fd_ = -1;
   conn.session_.reset();
+  release_slot(conn);  // it stays in open_connections: it lives on, on another shard
+  done(context, fd, std::move(carried));
+}
+
+void Shard::release_slot(Connection& conn) noexcept {
   timers_->cancel(conn.idle_timer_);
   conn.state_ = Connection::State::kFree;
   conn.held_ = false;
+  // Late completions for the old connection carry the old generation and are ignored.
   conn.generation_ = (conn.generation_ + 1) & UserData::kGenerationMask;
   free_slots_.push_back(conn.index_);
-  --live_connections_;  // it stays in open_connections: it lives on, on another shard
-  done(context, fd, std::move(carried));
+  --live_connections_;
 }
 
 void Shard::adopt(int fd, std::span<const std::byte> carried, StreamService& service) noexcept {
@@ -954,12 +959,7 @@ void Shard::maybe_free(Connection& conn) noexcept {
     conn.detached_(conn.detached_context_, -1, {});
   }
   conn.out_.clear();
-  timers_->cancel(conn.idle_timer_);
-  conn.state_ = Connection::State::kFree;
-  conn.held_ = false;
-  conn.generation_ = (conn.generation_ + 1) & UserData::kGenerationMask;
-  free_slots_.push_back(conn.index_);
-  --live_connections_;
+  release_slot(conn);
   ++stats_.closed;
   config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
 }

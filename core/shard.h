@@ -201,6 +201,8 @@ class Shard {
   void shut_down(Connection& conn) noexcept;
   void maybe_free(Connection& conn) noexcept;
   void maybe_detach(Connection& conn) noexcept;
+  // The slot of a connection that is gone from this shard (closed or handed off).
+  void release_slot(Connection& conn) noexcept;
   // Whether a gracefully closed socket must stay open a little longer: the kernel still
   // holds bytes the peer has not taken, and the close linger has not run out.
   bool wait_for_kernel_queue(Connection& conn) noexcept;
