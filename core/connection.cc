@@ -37,15 +37,12 @@ void Connection::queued() noexcept {
 
 void Connection::detach(Detached done, void* context,
                         std::span<const std::byte> unconsumed) noexcept {
-  if (state_ != State::kOpen || detaching_) {
+  if (state_ != State::kOpen || detaching()) {
     done(context, -1, {});
     return;
   }
   Shard& shard = *shard_;
-  detaching_ = true;
-  detached_ = done;
-  detached_context_ = context;
-  carried_.assign(unconsumed.begin(), unconsumed.end());
+  hand_off_.reset(new HandOff{done, context, {unconsumed.begin(), unconsumed.end()}});
   want_recv_ = false;
   if (recv_armed_) shard.cancel_recv(*this);
   shard.timers_->schedule(idle_timer_, shard.now_ms_ + shard.config_.close_linger_ms);
@@ -61,7 +58,7 @@ void Connection::hold_reads() noexcept {
 void Connection::release_reads() noexcept {
   if (!held_) return;
   held_ = false;
-  if (state_ == State::kOpen && !detaching_ && !want_recv_ &&
+  if (state_ == State::kOpen && !detaching() && !want_recv_ &&
       out_.bytes() <= shard_->config_.max_outbuf / 2) {
     want_recv_ = true;
     if (!recv_armed_) shard_->list_for_rearm(*this);
@@ -121,7 +118,7 @@ void Connection::on_idle_timer(void* self) noexcept {
     return;
   }
   if (conn.state_ != State::kOpen) return;
-  if (conn.detaching_) {
+  if (conn.detaching()) {
     // Its output would not leave within --close-linger: the hand-off fails.
     conn.close(CloseMode::kAbort);
     return;

@@ -111,13 +111,18 @@ class Connection {
   bool connect_inflight_ = false;
   bool held_ = false;         // hold_reads() is in force
   bool kernel_full_ = false;  // the last send came back short: the kernel's buffer is full
-  bool abort_ = false;        // cut off: the kernel's queue for the peer is thrown away
+  bool abort_ = false;        // close() resets: the kernel's queue for the peer is thrown away
   bool peer_eof_ = false;     // the peer has finished sending (its FIN arrived)
   bool refusing_ = false;     // accepted past the limit only to be told so
-  bool detaching_ = false;    // being handed to another shard (detach())
-  Detached detached_ = nullptr;
-  void* detached_context_ = nullptr;
-  std::vector<std::byte> carried_;  // received while detaching: for the new owner
+  // While being handed to another shard (detach()); null otherwise, so a connection
+  // that never moves pays one pointer for it.
+  struct HandOff {
+    Detached done;
+    void* context;
+    std::vector<std::byte> carried;  // for the new owner, in order
+  };
+  std::unique_ptr<HandOff> hand_off_;
+  bool detaching() const noexcept { return hand_off_ != nullptr; }
 
   // Closing gracefully: what the peer still sends is read and thrown away until its FIN.
   bool discarding_input() const noexcept {

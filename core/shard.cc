@@ -1,8 +1,10 @@
 #include "core/shard.h"
 
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
@@ -13,9 +15,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
-#include <fcntl.h>
-#include <poll.h>
 
 #include "core/clock.h"
 #include "core/refusal_session.h"
@@ -513,7 +512,7 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
 }
 
 void Shard::maybe_detach(Connection& conn) noexcept {
-  if (!conn.detaching_ || conn.state_ != Connection::State::kOpen || conn.recv_armed_ ||
+  if (!conn.detaching() || conn.state_ != Connection::State::kOpen || conn.recv_armed_ ||
       conn.send_ != nullptr) {
     return;
   }
@@ -522,14 +521,11 @@ void Shard::maybe_detach(Connection& conn) noexcept {
     return;
   }
   int fd = conn.fd_;
-  std::vector<std::byte> carried = std::move(conn.carried_);
-  Connection::Detached done = conn.detached_;
-  void* context = conn.detached_context_;
-  conn.detaching_ = false;
+  std::unique_ptr<Connection::HandOff> hand_off = std::move(conn.hand_off_);
   conn.fd_ = -1;
   conn.session_.reset();
   release_slot(conn);  // it stays in open_connections: it lives on, on another shard
-  done(context, fd, std::move(carried));
+  hand_off->done(hand_off->context, fd, std::move(hand_off->carried));
 }
 
 void Shard::release_slot(Connection& conn) noexcept {
@@ -617,7 +613,6 @@ Connection& Shard::allocate_connection(int fd) noexcept {
   conn.kernel_full_ = false;
   conn.abort_ = false;
   conn.peer_eof_ = false;
-  conn.detaching_ = false;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   if (config_.sndbuf != 0) {
@@ -744,9 +739,9 @@ void Shard::on_recv(Connection* conn, const io_uring_cqe& cqe) noexcept {
     stats_.rx_bytes += static_cast<uint64_t>(cqe.res);
     conn->last_rx_ms_ = now_ms_;
     if (conn->state_ == Connection::State::kOpen) {
-      if (conn->detaching_) {
+      if (conn->detaching()) {
         std::span<std::byte> bytes = chunk.bytes();
-        conn->carried_.insert(conn->carried_.end(), bytes.begin(), bytes.end());
+        conn->hand_off_->carried.insert(conn->hand_off_->carried.end(), bytes.begin(), bytes.end());
       } else {
         conn->session_->on_bytes(*conn, chunk.bytes());
       }
@@ -824,7 +819,7 @@ void Shard::on_send(Connection& conn, const io_uring_cqe& cqe) noexcept {
     shut_down(conn);
   }
   maybe_detach(conn);
-  if (conn.state_ == Connection::State::kOpen && !conn.detaching_ && !conn.want_recv_ &&
+  if (conn.state_ == Connection::State::kOpen && !conn.detaching() && !conn.want_recv_ &&
       !conn.held_ && conn.out_.bytes() <= config_.max_outbuf / 2) {
     conn.want_recv_ = true;  // the reader caught up: resume reading
     if (!conn.recv_armed_) list_for_rearm(conn);
@@ -899,14 +894,8 @@ void Shard::cancel_recv(Connection& conn) noexcept {
 void Shard::shut_down(Connection& conn) noexcept {
   if (conn.close_mode_ == Connection::CloseMode::kAbort) {
     if (conn.abort_) return;
-    // Reset rather than FIN: the kernel frees what it still holds for the peer at close(),
-    // instead of keeping it in an orphaned FIN-WAIT-1 socket for as long as the peer
-    // does not read (minutes, and outside --max-connections).
-    linger off{1, 0};
-    setsockopt(conn.fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
-    conn.abort_ = true;
+    reset_on_close(conn);
     conn.shut_down_ = true;
-    ++stats_.close_resets;
     // Ends an outstanding multishot recv (it completes with 0), even though io_uring
     // keeps its own reference to the file.
     ::shutdown(conn.fd_, SHUT_RDWR);
@@ -919,6 +908,16 @@ void Shard::shut_down(Connection& conn) noexcept {
   ::shutdown(conn.fd_, SHUT_WR);
 }
 
+void Shard::reset_on_close(Connection& conn) noexcept {
+  // Reset rather than FIN: the kernel frees what it still holds for the peer at close(),
+  // instead of keeping it in an orphaned FIN-WAIT-1 socket for as long as the peer does
+  // not read (minutes, and outside --max-connections).
+  linger off{1, 0};
+  setsockopt(conn.fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
+  conn.abort_ = true;
+  ++stats_.close_resets;
+}
+
 bool Shard::wait_for_kernel_queue(Connection& conn) noexcept {
   if (conn.abort_ || stopping_) return false;
   int unsent = 0;
@@ -926,11 +925,7 @@ bool Shard::wait_for_kernel_queue(Connection& conn) noexcept {
   // a FIN alone pins no memory.
   if (ioctl(conn.fd_, SIOCOUTQ, &unsent) != 0 || unsent <= 1) return false;
   if (now_ms_ >= conn.close_deadline_ms_) {
-    // The peer would not take its last bytes within --close-linger: throw them away.
-    linger off{1, 0};
-    setsockopt(conn.fd_, SOL_SOCKET, SO_LINGER, &off, sizeof off);
-    conn.abort_ = true;
-    ++stats_.close_resets;
+    reset_on_close(conn);  // the peer would not take its last bytes within --close-linger
     return false;
   }
   // Look again soon (the socket is shut down: nothing else will wake it).
@@ -953,10 +948,9 @@ void Shard::maybe_free(Connection& conn) noexcept {
     conn.refusing_ = false;
     --refusing_;
   }
-  if (conn.detaching_) {  // closed before it could be handed off
-    conn.detaching_ = false;
-    std::vector<std::byte>().swap(conn.carried_);
-    conn.detached_(conn.detached_context_, -1, {});
+  if (conn.detaching()) {  // closed before it could be handed off
+    std::unique_ptr<Connection::HandOff> hand_off = std::move(conn.hand_off_);
+    hand_off->done(hand_off->context, -1, {});
   }
   conn.out_.clear();
   release_slot(conn);

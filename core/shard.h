@@ -206,6 +206,8 @@ class Shard {
   // Whether a gracefully closed socket must stay open a little longer: the kernel still
   // holds bytes the peer has not taken, and the close linger has not run out.
   bool wait_for_kernel_queue(Connection& conn) noexcept;
+  // close() will reset the connection (SO_LINGER 0) and free its kernel queue at once.
+  void reset_on_close(Connection& conn) noexcept;
   Connection* connection_for(uint32_t index, uint32_t generation) noexcept;
 
   ShardConfig config_;

@@ -25,7 +25,7 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
   }
   ~TcpGatewaySession() override {
     if (unfinished_ != nullptr) unfinished_->forget(*this);
-    if (!detached_) hub_.detach(member_);
+    hub_.detach(member_);  // a no-op if end() did it already
   }
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override {
@@ -60,29 +60,30 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
 
   static void cut_off(void* self) noexcept {
     auto& session = *static_cast<TcpGatewaySession*>(self);
-    if (session.conn_.closing()) return;
-    session.conn_.discard_unsent();
-    session.hub_.reply_error(session.member_, WireForm::kTcp,
-                             {proto::ErrorCode::kSlowConsumer, "slow consumer"}, {});
-    session.hub_.detach(session.member_);  // nothing more is queued behind the error
-    session.detached_ = true;
-    session.conn_.close(core::Connection::CloseMode::kGraceful);
+    // Its backlog is what it could not take: the error goes right behind the frame in flight.
+    if (!session.conn_.closing()) session.conn_.discard_unsent();
+    session.end(proto::ErrorCode::kSlowConsumer, "slow consumer", false);
   }
 
-  // Says why in the protocol's error, leaves every room and closes.
-  void fail(proto::ErrorCode code, const char* why) noexcept {
+  // Says why in the protocol's error, leaves every room (nothing more is queued behind
+  // the error) and closes gracefully. `fault`: the client broke a rule, counted as a
+  // protocol error.
+  void end(proto::ErrorCode code, const char* why, bool fault) noexcept {
     if (unfinished_ != nullptr) unfinished_->forget(*this);
     if (conn_.closing()) return;
     hub_.reply_error(member_, WireForm::kTcp, {code, why}, {});
     hub_.detach(member_);
-    detached_ = true;
-    conn_.fail_protocol();
+    if (fault) {
+      conn_.fail_protocol();
+    } else {
+      conn_.close(core::Connection::CloseMode::kGraceful);
+    }
   }
   void cut_off_over_budget() noexcept override {
-    fail(proto::ErrorCode::kTooLarge, "unfinished frames over the server's budget");
+    end(proto::ErrorCode::kTooLarge, "unfinished frames over the server's budget", true);
   }
   void cut_off_too_slow() noexcept override {
-    fail(proto::ErrorCode::kTimeout, "frame not completed in time");
+    end(proto::ErrorCode::kTimeout, "frame not completed in time", true);
   }
 
   core::Connection& conn_;
@@ -90,7 +91,6 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
   UnfinishedMessages* unfinished_;
   proto::LengthPrefixedParser parser_;
   StreamMember member_;
-  bool detached_ = false;  // out of every room already
 };
 
 }  // namespace

@@ -21,8 +21,8 @@ UnfinishedMessages::~UnfinishedMessages() {
   while (head_ != nullptr) forget(*head_);
 }
 
-void UnfinishedMessages::update(Holder& holder, core::Shard& shard, bool mid_message,
-                                bool restarted, size_t held) noexcept {
+void UnfinishedMessages::track(Holder& holder, core::Shard& shard, bool mid_message, bool restarted,
+                               size_t held) noexcept {
   if (!mid_message) {
     if (holder.listed_) forget(holder);
     return;

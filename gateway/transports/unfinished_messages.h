@@ -67,7 +67,10 @@ class UnfinishedMessages {
   // these bytes (its deadline starts now), `held` the memory it keeps for it. May cut off
   // connections (this one included) when the shard goes over its budget.
   void update(Holder& holder, core::Shard& shard, bool mid_message, bool restarted,
-              size_t held) noexcept;
+              size_t held) noexcept {
+    if (!mid_message && !holder.listed_) return;  // the common case, inline: between messages
+    track(holder, shard, mid_message, restarted, held);
+  }
   // The holder's connection is gone or between messages.
   void forget(Holder& holder) noexcept;
 
@@ -77,6 +80,8 @@ class UnfinishedMessages {
   const UnfinishedStats& stats() const noexcept { return stats_; }
 
  private:
+  void track(Holder& holder, core::Shard& shard, bool mid_message, bool restarted,
+             size_t held) noexcept;
   static void on_sweep(void* self) noexcept;
   void enforce_budget() noexcept;
   void arm_sweep() noexcept;

@@ -161,25 +161,29 @@ void WsSession::feed(std::span<std::byte> bytes) noexcept {
                              parser_.buffered());
 }
 
-void WsSession::cut_off(uint16_t code, std::string_view why) noexcept {
+void WsSession::end(uint16_t code, std::string_view why, bool fault) noexcept {
   if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
-  if (stage_ != Stage::kOpen) return;
-  send_close(code, why);
+  if (stage_ == Stage::kOpen) send_close(code, why);
   stage_ = Stage::kClosed;
   parser_.stop();
+  // Out of every room now: nothing more is queued behind the close frame.
   if (member_) {
     config_.hub->detach(*member_);
     member_.reset();
   }
-  conn_.fail_protocol();
+  if (fault) {
+    conn_.fail_protocol();
+  } else {
+    conn_.close(core::Connection::CloseMode::kGraceful);
+  }
 }
 
 void WsSession::cut_off_over_budget() noexcept {
-  cut_off(proto::ws_close::kMessageTooBig, "unfinished messages over the server's budget");
+  end(proto::ws_close::kMessageTooBig, "unfinished messages over the server's budget", true);
 }
 
 void WsSession::cut_off_too_slow() noexcept {
-  cut_off(proto::ws_close::kPolicyViolation, "message not completed in time");
+  end(proto::ws_close::kPolicyViolation, "message not completed in time", true);
 }
 
 void WsSession::cut_off_slow(void* self) noexcept {
@@ -188,13 +192,7 @@ void WsSession::cut_off_slow(void* self) noexcept {
   // Its backlog is what it could not take: the close frame goes right behind the frame
   // being sent now, so the client learns why at once.
   session.conn_.discard_unsent();
-  session.send_close(proto::ws_close::kPolicyViolation, "slow consumer");
-  session.stage_ = Stage::kClosed;
-  // Out of every room now: nothing more is queued behind the close frame.
-  session.config_.hub->detach(*session.member_);
-  session.member_.reset();
-  session.parser_.stop();
-  session.conn_.close(core::Connection::CloseMode::kGraceful);
+  session.end(proto::ws_close::kPolicyViolation, "slow consumer", false);
 }
 
 void WsSession::on_ping(std::span<const std::byte> payload) noexcept {
@@ -222,25 +220,14 @@ void WsSession::on_error(uint16_t code, const char* why) noexcept {
   conn_.fail_protocol();
 }
 
-void WsSession::on_idle(core::Connection& conn) noexcept {
-  if (stage_ == Stage::kOpen) send_close(proto::ws_close::kGoingAway, "idle timeout");
-  stage_ = Stage::kClosed;
-  parser_.stop();
-  conn.close(core::Connection::CloseMode::kGraceful);
+void WsSession::on_idle(core::Connection&) noexcept {
+  end(proto::ws_close::kGoingAway, "idle timeout", false);
 }
 
-void WsSession::on_shutdown(core::Connection& conn) noexcept {
+void WsSession::on_shutdown(core::Connection&) noexcept {
   // Everything owed to the client is queued by now (the shards drained the bus first):
   // the close frame goes last, so the client hears 1001 after its last message.
-  if (stage_ == Stage::kOpen) send_close(proto::ws_close::kGoingAway, "server shutting down");
-  stage_ = Stage::kClosed;
-  parser_.stop();
-  if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
-  if (member_) {
-    config_.hub->detach(*member_);
-    member_.reset();
-  }
-  conn.close(core::Connection::CloseMode::kGraceful);
+  end(proto::ws_close::kGoingAway, "server shutting down", false);
 }
 
 void WsSession::send_control(WsOpcode op, std::span<const std::byte> payload) noexcept {

@@ -47,8 +47,10 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   void on_gateway_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
   // Frames, through the parser; then the shard learns whether a message is left unfinished.
   void feed(std::span<std::byte> bytes) noexcept;
-  // Closes with `code` at once: out of its rooms, nothing more parsed.
-  void cut_off(uint16_t code, std::string_view why) noexcept;
+  // Says why with a close frame, leaves every room, parses nothing more and closes
+  // gracefully (what is queued, then the close frame, still goes out). `fault`: the client
+  // broke a rule, counted as a protocol error.
+  void end(uint16_t code, std::string_view why, bool fault) noexcept;
   // UnfinishedMessages::Holder
   void cut_off_over_budget() noexcept override;
   void cut_off_too_slow() noexcept override;
