@@ -44,6 +44,11 @@ HubConfig hub_config(const Options& options) {
   HubConfig config;
   config.owner.history = options.history;
   config.owner.history_bytes = options.history_bytes;
+  config.owner.max_replay = options.max_replay;
+  config.owner.dedupe_keys = options.dedupe_keys;
+  config.owner.dedupe_window_ms = static_cast<uint64_t>(options.dedupe_window_s * 1000);
+  config.owner.presence_limit = options.presence_limit;
+  config.max_presence_info = options.max_presence_info;
   config.max_rooms_per_member = options.max_rooms_per_conn;
   config.max_payload = options.max_payload;
   config.max_outbuf = options.max_outbuf;

@@ -147,6 +147,28 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "with its history (0: never; --max-idle-rooms still bounds them)")
       ->check(CLI::Range(0.0, 86400.0 * 365))
       ->capture_default_str();
+  app.add_option("--max-replay", o.max_replay,
+                 "Most messages a resuming join is replayed; a longer resume is answered "
+                 "\"recovered\":false, with nothing replayed")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 24))
+      ->capture_default_str();
+  app.add_option("--dedupe-keys", o.dedupe_keys,
+                 "Publish keys remembered per room (a keyed publish seen again is acknowledged "
+                 "as a duplicate, not published; 0: keys are ignored)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--dedupe-window", o.dedupe_window_s, "Seconds a publish key is remembered")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  app.add_option("--max-presence-info", o.max_presence_info,
+                 "Largest \"info\" object a join may carry for presence")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{60} << 10))
+      ->capture_default_str();
+  app.add_option("--presence-limit", o.presence_limit,
+                 "Members listed in a presence answer (its count is always exact)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{65535}))
+      ->capture_default_str();
   app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
                  "Seconds after which a silent UDP member leaves its rooms")
       ->check(CLI::Range(0.1, 86400.0))

@@ -29,7 +29,7 @@ struct Options {
   uint32_t rx_buffers = 512;
   uint64_t rx_buffer_size = 16 << 10;
   // Rooms.
-  uint64_t history = 64;                  // messages kept per room
+  uint64_t history = 1024;                // messages kept per room (for resumes)
   uint64_t history_bytes = 1 << 20;       // bytes of them kept per room
   uint64_t history_total = 128ull << 20;  // bytes of history over all rooms (all shards)
   uint64_t max_rooms_per_conn = 64;
@@ -37,6 +37,11 @@ struct Options {
   std::string slow_consumer = "close";  // close | drop
   uint64_t max_idle_rooms = 20000;      // rooms without members remembered (all shards)
   double idle_room_ttl_s = 600;         // a room without members or publishes is forgotten
+  uint64_t max_replay = 10000;          // longest resume replayed
+  uint64_t dedupe_keys = 4096;          // publish keys remembered per room
+  double dedupe_window_s = 120;         // and for at most this long
+  uint64_t max_presence_info = 1024;    // bytes of a join's "info"
+  uint64_t presence_limit = 1000;       // members listed in a presence answer
   double udp_idle_timeout_s = 30;       // a silent UDP member expires
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;

@@ -101,6 +101,9 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
     case kPing:
       out.op = RequestOp::kPing;
       return {};
+    case kPresence:
+      out.op = RequestOp::kPresence;
+      break;
     default:
       return fail(ErrorCode::kUnknownOp, "unknown op byte");
   }
@@ -114,8 +117,39 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
   if (out.op == RequestOp::kPub) {
     out.echo = (flags & kFlagEcho) != 0;
     out.data_is_json = (flags & kFlagJsonData) != 0;
+    if ((flags & kFlagKey) != 0) {
+      uint8_t key_length;
+      if (!in.u8(key_length) || !in.bytes(key_length, out.key)) {
+        return fail(ErrorCode::kBadRequest, "key runs past the frame");
+      }
+      if (out.key.empty() || out.key.size() > kMaxKeyBytes) {
+        return fail(ErrorCode::kBadRequest, "a key is 1 to 64 bytes");
+      }
+    }
     out.data = in.rest();
     return {};
+  }
+  if (out.op == RequestOp::kJoin) {
+    if ((flags & kFlagResume) != 0) {
+      std::string_view since;
+      uint8_t epoch_length;
+      if (!in.bytes(8, since) || !in.u8(epoch_length) || !in.bytes(epoch_length, out.epoch)) {
+        return fail(ErrorCode::kBadRequest, "since and epoch run past the frame");
+      }
+      if (out.epoch.size() > kMaxEpochBytes) {
+        return fail(ErrorCode::kBadRequest, "an epoch is at most 64 bytes");
+      }
+      out.has_since = true;
+      for (int i = 7; i >= 0; --i) out.since = (out.since << 8) | static_cast<uint8_t>(since[i]);
+    }
+    if ((flags & kFlagInfo) != 0) {
+      uint8_t low, high;
+      if (!in.u8(low) || !in.u8(high) || !in.bytes(size_t{low} | size_t{high} << 8, out.info)) {
+        return fail(ErrorCode::kBadRequest, "info runs past the frame");
+      }
+      // The caller checks that it is one JSON object.
+    }
+    out.presence = (flags & kFlagPresence) != 0;
   }
   if (out.op == RequestOp::kJoin && in.left() > 0) {
     if (in.left() != kCookieBytes) return fail(ErrorCode::kBadCookie, "a cookie is 16 bytes");
@@ -146,12 +180,16 @@ void write_msg(std::byte* out, std::string_view room, uint64_t seq, std::string_
   w.raw(data);
 }
 
-size_t write_joined(std::byte* out, std::string_view room, uint64_t seq,
+size_t write_joined(std::byte* out, std::string_view room, uint64_t seq, std::string_view epoch,
+                    std::string_view member, bool resumed, bool recovered,
                     std::string_view id) noexcept {
   Writer w(out);
-  w.header(kJoined, 0, id);
+  uint8_t flags = (resumed ? kFlagResumed : 0) | (resumed && recovered ? kFlagRecovered : 0);
+  w.header(kJoined, flags, id);
   w.room(room);
   w.u64(seq);
+  w.room(epoch.substr(0, 64));  // a u8 length and the bytes, as a room
+  w.room(member.substr(0, 64));
   return w.size();
 }
 
@@ -162,9 +200,9 @@ size_t write_left(std::byte* out, std::string_view room, std::string_view id) no
   return w.size();
 }
 
-size_t write_ack(std::byte* out, std::string_view id, uint64_t seq) noexcept {
+size_t write_ack(std::byte* out, std::string_view id, uint64_t seq, bool duplicate) noexcept {
   Writer w(out);
-  w.header(kAck, 0, id);
+  w.header(kAck, duplicate ? kFlagDuplicate : 0, id);
   w.u64(seq);
   return w.size();
 }
@@ -200,6 +238,54 @@ size_t write_pong(std::byte* out, std::string_view id) noexcept {
   Writer w(out);
   w.header(kPong, 0, id);
   return w.size();
+}
+
+namespace {
+
+void put_u8(std::string& out, uint8_t v) {
+  out += static_cast<char>(v);
+}
+void put_u16(std::string& out, uint16_t v) {
+  put_u8(out, static_cast<uint8_t>(v));
+  put_u8(out, static_cast<uint8_t>(v >> 8));
+}
+void put_short(std::string& out, std::string_view s) {  // u8 length + bytes
+  s = s.substr(0, 255);
+  put_u8(out, static_cast<uint8_t>(s.size()));
+  out += s;
+}
+void put_long(std::string& out, std::string_view s) {  // u16 length + bytes
+  s = s.substr(0, 65535);
+  put_u16(out, static_cast<uint16_t>(s.size()));
+  out += s;
+}
+
+}  // namespace
+
+void append_presence_head(std::string& out, std::string_view room, std::string_view id,
+                          uint32_t count, uint16_t listed) {
+  put_u8(out, kPresenceList);
+  put_u8(out, 0);
+  put_short(out, id);
+  put_short(out, room);
+  for (int i = 0; i < 4; ++i) put_u8(out, static_cast<uint8_t>(count >> (8 * i)));
+  put_u16(out, listed);
+}
+
+void append_presence_member(std::string& out, std::string_view member, std::string_view info) {
+  put_short(out, member);
+  put_long(out, info);
+}
+
+void append_presence_event(std::string& out, std::string_view room, bool joined,
+                           std::string_view member, std::string_view info) {
+  put_u8(out, kPresenceEvent);
+  put_u8(out, 0);
+  put_u8(out, 0);  // no id
+  put_short(out, room);
+  put_u8(out, joined ? kEventJoin : kEventLeave);
+  put_short(out, member);
+  put_long(out, joined ? info : std::string_view());
 }
 
 }  // namespace rg::proto::bin

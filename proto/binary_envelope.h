@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "proto/envelope.h"
@@ -17,13 +18,17 @@
 namespace rg::proto::bin {
 
 // Client to server.
-inline constexpr uint8_t kJoin = 0x01;   // room [cookie: 16 bytes, UDP only]
-inline constexpr uint8_t kLeave = 0x02;  // room
-inline constexpr uint8_t kPub = 0x03;    // room, data (the rest of the frame)
-inline constexpr uint8_t kHello = 0x04;  // (UDP) padding: at least kMinHelloSize in all
+// join: room [resume: u64 since, u8 epoch length, epoch] [info: u16 length, JSON object]
+//       [cookie: 16 bytes, UDP only]; the bracketed fields as the flags say
+inline constexpr uint8_t kJoin = 0x01;
+inline constexpr uint8_t kLeave = 0x02;     // room
+inline constexpr uint8_t kPub = 0x03;       // room [key: u8 length, key], data (the rest)
+inline constexpr uint8_t kHello = 0x04;     // (UDP) padding: at least kMinHelloSize in all
 inline constexpr uint8_t kPing = 0x05;
+inline constexpr uint8_t kPresence = 0x06;  // room
 // Server to client.
-inline constexpr uint8_t kJoined = 0x81;  // room, u64 seq
+// joined: room, u64 seq, u8 epoch length, epoch, u8 member length, member
+inline constexpr uint8_t kJoined = 0x81;
 inline constexpr uint8_t kLeft = 0x82;    // room
 inline constexpr uint8_t kMsg = 0x83;     // room, u64 seq, data (the rest of the frame)
 inline constexpr uint8_t kAck = 0x84;     // u64 seq
@@ -31,10 +36,25 @@ inline constexpr uint8_t kError = 0x85;   // u8 code, u16 message length, messag
 inline constexpr uint8_t kGap = 0x86;     // room, u64 first missed seq, u64 last missed seq
 inline constexpr uint8_t kCookie = 0x87;  // 16-byte cookie
 inline constexpr uint8_t kPong = 0x88;
+// presence answer: room, u32 count, u16 listed, listed x (u8 member length, member,
+// u16 info length, info)
+inline constexpr uint8_t kPresenceList = 0x89;
+// presence notice: room, u8 event (kEventJoin, kEventLeave), u8 member length, member,
+// u16 info length, info
+inline constexpr uint8_t kPresenceEvent = 0x8a;
+inline constexpr uint8_t kEventJoin = 1;
+inline constexpr uint8_t kEventLeave = 2;
 
 // Flags.
 inline constexpr uint8_t kFlagEcho = 0x01;      // pub: deliver to the publisher as well
 inline constexpr uint8_t kFlagJsonData = 0x02;  // pub, msg: the data is a JSON value
+inline constexpr uint8_t kFlagKey = 0x04;       // pub: an idempotency key follows the room
+inline constexpr uint8_t kFlagResume = 0x04;    // join: since and epoch follow the room
+inline constexpr uint8_t kFlagInfo = 0x08;      // join: presence info follows
+inline constexpr uint8_t kFlagPresence = 0x10;  // join: send this member presence notices
+inline constexpr uint8_t kFlagRecovered = 0x04;  // joined: the resume was recovered
+inline constexpr uint8_t kFlagResumed = 0x08;    // joined: the join asked to resume
+inline constexpr uint8_t kFlagDuplicate = 0x04;  // ack: the key was seen; the first seq
 
 // A hello is at least as long as the cookie reply, so that the gateway never answers a
 // forged source address with more bytes than it was sent.
@@ -58,15 +78,24 @@ void write_msg(std::byte* out, std::string_view room, uint64_t seq, std::string_
                bool data_is_json) noexcept;
 
 // Small replies, written into `out` (at least kMaxReplySize bytes); returns the size.
-inline constexpr size_t kMaxReplySize = kHeaderSize + 255 + 1 + 255 + 8 + 8 + 3 + 255;
-size_t write_joined(std::byte* out, std::string_view room, uint64_t seq,
+inline constexpr size_t kMaxReplySize = kHeaderSize + 255 + 1 + 255 + 8 + 8 + 3 + 255 + 2 * 65;
+// (kMaxReplySize has room for an epoch and a member id of up to 64 bytes each.)
+size_t write_joined(std::byte* out, std::string_view room, uint64_t seq, std::string_view epoch,
+                    std::string_view member, bool resumed, bool recovered,
                     std::string_view id) noexcept;
 size_t write_left(std::byte* out, std::string_view room, std::string_view id) noexcept;
-size_t write_ack(std::byte* out, std::string_view id, uint64_t seq) noexcept;
+size_t write_ack(std::byte* out, std::string_view id, uint64_t seq, bool duplicate) noexcept;
 size_t write_error(std::byte* out, ErrorCode code, std::string_view message,
                    std::string_view id) noexcept;
 size_t write_gap(std::byte* out, std::string_view room, uint64_t from, uint64_t to) noexcept;
 size_t write_cookie(std::byte* out, std::span<const std::byte, kCookieBytes> cookie) noexcept;
 size_t write_pong(std::byte* out, std::string_view id) noexcept;
+
+// Presence frames, appended to `out` (they can be long: up to --presence-limit members).
+void append_presence_head(std::string& out, std::string_view room, std::string_view id,
+                          uint32_t count, uint16_t listed);
+void append_presence_member(std::string& out, std::string_view member, std::string_view info);
+void append_presence_event(std::string& out, std::string_view room, bool joined,
+                           std::string_view member, std::string_view info);
 
 }  // namespace rg::proto::bin

@@ -32,6 +32,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "slow_consumer";
     case ErrorCode::kTimeout:
       return "timeout";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
   }
   return "unknown";
 }

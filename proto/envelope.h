@@ -8,7 +8,7 @@
 
 namespace rg::proto {
 
-enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing };
+enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing, kPresence };
 
 struct Request {
   RequestOp op = RequestOp::kPing;
@@ -20,6 +20,17 @@ struct Request {
   bool data_is_json = false;
   bool echo = false;        // pub: the publisher receives its own message too
   std::string_view cookie;  // join over UDP: the cookie from the server's hello reply
+  // join: resume. The client has every message of the room up to seq `since` of epoch
+  // `epoch` (empty: none given).
+  bool has_since = false;
+  uint64_t since = 0;
+  std::string_view epoch;
+  // join: presence. `info` is a JSON object's exact bytes (empty: none); `presence`: the
+  // member wants join and leave notices of the room.
+  std::string_view info;
+  bool presence = false;
+  // pub: the idempotency key (empty: none), 1 to kMaxKeyBytes bytes.
+  std::string_view key;
 };
 
 // Error codes, shared by both wire forms (the binary form sends the number).
@@ -38,6 +49,7 @@ enum class ErrorCode : uint8_t {
   kHelloFirst = 11,    // a UDP request from an address that has not joined
   kSlowConsumer = 12,  // the connection could not keep up and is being closed
   kTimeout = 13,       // a frame was not completed within --message-timeout
+  kUnavailable = 14,   // the room's owner cannot be reached (a cluster's link is down)
 };
 
 struct RequestError {
@@ -52,6 +64,8 @@ const char* error_code_name(ErrorCode code) noexcept;
 inline constexpr size_t kMaxRoomBytes = 128;
 inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kCookieBytes = 16;
+inline constexpr size_t kMaxKeyBytes = 64;
+inline constexpr size_t kMaxEpochBytes = 64;
 
 // 1 to 128 bytes of ASCII letters, digits and _ . : -
 bool is_valid_room_name(std::string_view room) noexcept;

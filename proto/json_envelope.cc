@@ -185,10 +185,13 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
 
   std::string_view op;
   bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
+  bool have_since = false, have_epoch = false, have_info = false, have_presence = false,
+       have_key = false;
   // A field of the wrong type is reported only if the op uses that field (a ping's "room"
   // is as ignored as any unknown field), and only after the whole request was found to
   // be valid JSON, with its id.
-  RequestError op_error, id_error, room_error, echo_error;
+  RequestError op_error, id_error, room_error, echo_error, since_error, epoch_error, info_error,
+      presence_error, key_error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -252,6 +255,64 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
                        fail(ErrorCode::kBadRequest, "\"echo\" must be true or false"))) {
         return fail(ErrorCode::kBadJson, "not valid JSON");
       }
+    } else if (key == "since") {
+      if (have_since) return fail(ErrorCode::kBadRequest, "\"since\" appears twice");
+      have_since = true;
+      RequestError wrong = fail(ErrorCode::kBadRequest, "\"since\" must be a whole number >= 0");
+      auto read = [&](od::value& v) {
+        if (!is_json_number(trim_right(v.raw_json_token()))) return false;
+        if (v.get_uint64().get(out.since)) since_error = wrong;  // negative, fraction, > 2^64
+        return true;
+      };
+      if (!typed_field(value, od::json_type::number, read, since_error, wrong)) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+    } else if (key == "epoch") {
+      if (have_epoch) return fail(ErrorCode::kBadRequest, "\"epoch\" appears twice");
+      have_epoch = true;
+      auto read = [&](od::value& v) { return !v.get_string().get(out.epoch); };
+      if (!typed_field(value, od::json_type::string, read, epoch_error,
+                       fail(ErrorCode::kBadRequest, "\"epoch\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+      if (out.epoch.size() > kMaxEpochBytes) {
+        epoch_error = fail(ErrorCode::kBadRequest, "\"epoch\" is longer than 64 bytes");
+      }
+    } else if (key == "key") {
+      if (have_key) return fail(ErrorCode::kBadRequest, "\"key\" appears twice");
+      have_key = true;
+      auto read = [&](od::value& v) { return !v.get_string().get(out.key); };
+      if (!typed_field(value, od::json_type::string, read, key_error,
+                       fail(ErrorCode::kBadRequest, "\"key\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+      if (!key_error && (out.key.empty() || out.key.size() > kMaxKeyBytes)) {
+        key_error = fail(ErrorCode::kBadRequest, "\"key\" must be 1 to 64 bytes");
+      }
+    } else if (key == "info") {
+      if (have_info) return fail(ErrorCode::kBadRequest, "\"info\" appears twice");
+      have_info = true;
+      od::json_type type;
+      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      std::string_view raw;
+      if (auto error = raw_value(*impl_, value, raw)) {
+        return fail(ErrorCode::kBadJson, error == simdjson::DEPTH_ERROR
+                                             ? "\"info\" is nested more than 64 levels deep"
+                                             : "not valid JSON");
+      }
+      if (type == od::json_type::object) {
+        out.info = raw;
+      } else {
+        info_error = fail(ErrorCode::kBadRequest, "\"info\" must be an object");
+      }
+    } else if (key == "presence") {
+      if (have_presence) return fail(ErrorCode::kBadRequest, "\"presence\" appears twice");
+      have_presence = true;
+      auto read = [&](od::value& v) { return !v.get_bool().get(out.presence); };
+      if (!typed_field(value, od::json_type::boolean, read, presence_error,
+                       fail(ErrorCode::kBadRequest, "\"presence\" must be true or false"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
     } else {
       // Unknown fields are ignored (newer clients may send more), but must be valid JSON.
       if (validate(value, 0)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -269,11 +330,13 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     out.op = RequestOp::kLeave;
   } else if (op == "pub") {
     out.op = RequestOp::kPub;
+  } else if (op == "presence") {
+    out.op = RequestOp::kPresence;
   } else if (op == "ping") {
     out.op = RequestOp::kPing;
     return {};
   } else {
-    return fail(ErrorCode::kUnknownOp, "unknown \"op\" (join, leave, pub, ping)");
+    return fail(ErrorCode::kUnknownOp, "unknown \"op\" (join, leave, pub, presence, ping)");
   }
   if (room_error) return room_error;
   if (!have_room) return fail(ErrorCode::kBadRequest, "missing \"room\"");
@@ -282,7 +345,22 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   }
   if (out.op == RequestOp::kPub) {
     if (echo_error) return echo_error;
+    if (key_error) return key_error;
     if (!have_data) return fail(ErrorCode::kBadRequest, "missing \"data\"");
+  } else {
+    out.key = {};
+  }
+  if (out.op == RequestOp::kJoin) {
+    if (since_error) return since_error;
+    if (epoch_error) return epoch_error;
+    if (info_error) return info_error;
+    if (presence_error) return presence_error;
+    out.has_since = have_since;
+  } else {
+    out.has_since = false;
+    out.since = 0;
+    out.epoch = out.info = {};
+    out.presence = false;
   }
   return {};
 }
@@ -338,12 +416,17 @@ void append_id(std::string& out, std::string_view id) {
 
 }  // namespace
 
-void append_json_joined(std::string& out, std::string_view room, uint64_t seq,
-                        std::string_view id) {
+void append_json_joined(std::string& out, const JoinedReply& joined, std::string_view id) {
   out += "{\"op\":\"joined\",";
-  append_room(out, room);
+  append_room(out, joined.room);
   out += ",\"seq\":";
-  append_number(out, seq);
+  append_number(out, joined.seq);
+  out += ",\"epoch\":\"";
+  out += joined.epoch;  // hex digits: no escaping
+  out += "\",\"member\":\"";
+  out += joined.member;  // digits and dots
+  out += '"';
+  if (joined.resumed) out += joined.recovered ? ",\"recovered\":true" : ",\"recovered\":false";
   append_id(out, id);
   out += '}';
 }
@@ -355,11 +438,54 @@ void append_json_left(std::string& out, std::string_view room, std::string_view 
   out += '}';
 }
 
-void append_json_ack(std::string& out, std::string_view id, uint64_t seq) {
+void append_json_ack(std::string& out, std::string_view id, uint64_t seq, bool duplicate) {
   out += "{\"op\":\"ack\"";
   append_id(out, id);
   out += ",\"seq\":";
   append_number(out, seq);
+  if (duplicate) out += ",\"duplicate\":true";
+  out += '}';
+}
+
+void append_json_presence_head(std::string& out, std::string_view room, std::string_view id,
+                               uint64_t count) {
+  out += "{\"op\":\"presence\",";
+  append_room(out, room);
+  append_id(out, id);
+  out += ",\"count\":";
+  append_number(out, count);
+  out += ",\"members\":[";
+}
+
+void append_json_presence_member(std::string& out, bool first, std::string_view member,
+                                 std::string_view info) {
+  if (!first) out += ',';
+  out += "{\"member\":\"";
+  out += member;
+  out += "\",\"info\":";
+  if (info.empty()) {
+    out += "{}";
+  } else {
+    out += info;  // a JSON object, checked when it was given
+  }
+  out += '}';
+}
+
+void append_json_presence_tail(std::string& out) {
+  out += "]}";
+}
+
+void append_json_presence_event(std::string& out, std::string_view room, bool joined,
+                                std::string_view member, std::string_view info) {
+  out += "{\"op\":\"presence\",";
+  append_room(out, room);
+  out += joined ? ",\"event\":\"join\",\"member\":\"" : ",\"event\":\"leave\",\"member\":\"";
+  out += member;
+  out += '"';
+  if (joined) {
+    out += ",\"info\":";
+    out += info.empty() ? std::string_view("{}") : info;
+  }
   out += '}';
 }
 

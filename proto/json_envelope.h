@@ -39,10 +39,32 @@ class JsonRequestParser {
   std::unique_ptr<Impl> impl_;
 };
 
+// What a `joined` says: the room's last seq and epoch, the member's id, and, when the join
+// asked to resume, whether it was recovered.
+struct JoinedReply {
+  std::string_view room;
+  uint64_t seq = 0;
+  std::string_view epoch;
+  std::string_view member;
+  bool resumed = false;  // the join carried `since`: `recovered` is told
+  bool recovered = false;
+};
+
 // Server messages. `id` is a raw JSON token (empty: the field is left out).
-void append_json_joined(std::string& out, std::string_view room, uint64_t seq, std::string_view id);
+void append_json_joined(std::string& out, const JoinedReply& joined, std::string_view id);
+// `duplicate`: a keyed publish already seen; `seq` is the first one's.
+void append_json_ack(std::string& out, std::string_view id, uint64_t seq, bool duplicate);
+// A presence answer, written in three steps: the head, each listed member (`info` is a
+// JSON object's bytes, or empty for {}), the tail.
+void append_json_presence_head(std::string& out, std::string_view room, std::string_view id,
+                               uint64_t count);
+void append_json_presence_member(std::string& out, bool first, std::string_view member,
+                                 std::string_view info);
+void append_json_presence_tail(std::string& out);
+// A notice to the members that asked: `member` joined (with its info) or left.
+void append_json_presence_event(std::string& out, std::string_view room, bool joined,
+                                std::string_view member, std::string_view info);
 void append_json_left(std::string& out, std::string_view room, std::string_view id);
-void append_json_ack(std::string& out, std::string_view id, uint64_t seq);
 void append_json_error(std::string& out, ErrorCode code, std::string_view message,
                        std::string_view id);
 void append_json_gap(std::string& out, std::string_view room, uint64_t from, uint64_t to);

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/byte_block.h"
@@ -13,6 +15,7 @@
 namespace rg::gateway {
 
 struct LocalRoom;
+struct PendingReplay;
 
 // One room a member is in.
 struct Membership {
@@ -23,6 +26,9 @@ struct Membership {
   // told to it before the next message it does receive. 0: none.
   uint64_t gap_from = 0;
   uint64_t gap_to = 0;
+  // A resume in progress (owned by the hub): live messages wait behind the replay.
+  PendingReplay* replay = nullptr;
+  bool presence_notices = false;  // the member asked for join and leave notices
 };
 
 class Member {
@@ -46,11 +52,14 @@ class Member {
   virtual void release_reads() noexcept {}
 
   uint64_t member_id() const noexcept { return id_; }
+  // Its name in the protocol, unique in the gateway ("shard.id").
+  std::string_view name() const noexcept { return name_; }
   std::vector<Membership>& memberships() noexcept { return memberships_; }
 
  private:
   friend class RoomHub;
   uint64_t id_ = 0;  // set by RoomHub::attach, unique within the shard
+  std::string name_;
   bool held_ = false;
   bool gap_owed_ = false;      // listed in RoomHub::gap_owed_
   uint32_t replies_owed_ = 0;  // joins and leaves waiting for their rooms' owners

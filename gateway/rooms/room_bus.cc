@@ -16,17 +16,25 @@ constexpr uint64_t kGapPollMs = 10;
 
 }  // namespace
 
+// The rooms owned by the shards of this process: a room's owner is the shard its name's
+// hash picks. Requests to another shard go on the bus's request lane; this shard's own
+// rooms are handled in place (their answers wait in the inbox until the tick, so that
+// they are never re-entrant). Answers come back as bus messages: RoomHub::on_bus.
 class RoomHub::ShardOwnership final : public RoomOwnership {
  public:
   explicit ShardOwnership(RoomHub& hub) : hub_(hub) {}
 
   void publish(RoomMessage* message) noexcept override {
-    unsigned owner = owner_of(message->room_hash());
-    if (owner == hub_.shard()) {
-      hub_.owned_.publish(message);
-    } else {
-      hub_.mailbox_.send(owner, core::kRequestLane, message);
-    }
+    if (!forward(message)) hub_.owned_.publish(message);
+  }
+  void resume(RoomMessage* message) noexcept override {
+    if (forward(message)) return;
+    hub_.owned_.resume(hub_.shard(), *message);
+    message->release();
+  }
+  void presence(RoomMessage* message) noexcept override {
+    if (forward(message)) return;
+    hub_.to_owner(hub_.shard(), message);
   }
   void join(std::string_view room, uint64_t hash) noexcept override {
     unsigned owner = owner_of(hash);
@@ -49,6 +57,13 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
   unsigned owner_of(uint64_t hash) const noexcept {
     return static_cast<unsigned>(hash % hub_.mailbox_.shards());
   }
+  // Sends `message` to its room's owner when that is another shard.
+  bool forward(RoomMessage* message) noexcept {
+    unsigned owner = owner_of(message->room_hash());
+    if (owner == hub_.shard()) return false;
+    hub_.mailbox_.send(owner, core::kRequestLane, message);
+    return true;
+  }
   RoomMessage* notice(RoomMessage::Kind kind, std::string_view room, uint64_t hash) {
     RoomMessage::Fields fields;
     fields.kind = kind;
@@ -64,7 +79,8 @@ RoomHub::RoomHub(core::ShardMailbox& mailbox, const HubConfig& config)
     : config_(config),
       mailbox_(mailbox),
       owned_(mailbox.shards(), config.owner, &RoomHub::owner_send, this),
-      ownership_(std::make_unique<ShardOwnership>(*this)) {
+      ownership_(config.ownership ? config.ownership(*this, *this)
+                                  : std::make_unique<ShardOwnership>(*this)) {
   mailbox.subscribe(kRoomsTopic, &RoomHub::on_bus, this);
   mailbox.add_service(*this);
 }
@@ -115,52 +131,113 @@ void RoomHub::to_owner(unsigned from, RoomMessage* message) noexcept {
     case RoomMessage::Kind::kLeave:
       owned_.leave(from, message->room());
       break;
-    case RoomMessage::Kind::kJoined:
+    case RoomMessage::Kind::kResume:
+      owned_.resume(from, *message);
+      break;
+    case RoomMessage::Kind::kPresenceJoin:
+      owned_.presence_join(from, *message);
+      break;
+    case RoomMessage::Kind::kPresenceLeave:
+      owned_.presence_leave(from, *message);
+      break;
+    case RoomMessage::Kind::kPresenceQuery:
+      owned_.presence_query(from, *message);
+      break;
+    default:  // answers travel the other way
       break;
   }
   message->release();
 }
 
+// The owner's answers, handed to the Listener side of the hub by kind.
 void RoomHub::from_owner(RoomMessage* message) noexcept {
-  auto it = rooms_.find(message->room());
-  LocalRoom* room = it == rooms_.end() ? nullptr : it->second.get();
-  if (message->kind() == RoomMessage::Kind::kJoined) {
-    if (room != nullptr && !room->active) {
-      room->active = true;
-      room->last_seq = message->seq();
-      for (const LocalRoom::PendingReply& reply : room->pending) {
-        auto m = members_.find(reply.member);
-        if (m == members_.end()) continue;  // gone meanwhile
-        --m->second->replies_owed_;
-        if (reply.left) {
-          reply_left(*m->second, reply.form, room->name, reply.id);
-        } else {
-          reply_joined(*m->second, reply.form, room->name, room->last_seq, reply.id);
-        }
-      }
-      room->pending.clear();
-      if (room->members.empty() && !room->retire_listed) {
-        room->retire_listed = true;
-        retire_.push_back(room);
-      }
-    }
-  } else if (room != nullptr && room->active && message->seq() > room->last_seq) {
-    if (message->seq() != room->last_seq + 1) ++stats_.seq_jumps;
-    room->last_seq = message->seq();
-    deliver(*room, *message);
+  switch (message->kind()) {
+    case RoomMessage::Kind::kJoined:
+      on_joined(*message);
+      break;
+    case RoomMessage::Kind::kPublish:
+      on_message(*message);
+      break;
+    case RoomMessage::Kind::kReplay:
+      on_replay(*message);
+      break;
+    case RoomMessage::Kind::kPresenceList:
+    case RoomMessage::Kind::kPresenceEvent:
+      on_presence(*message);
+      break;
+    default:
+      break;
   }
-  if (message->kind() == RoomMessage::Kind::kPublish) acknowledge(*message);
   message->release();
+}
+
+void RoomHub::on_joined(const RoomMessage& message) noexcept {
+  auto it = rooms_.find(message.room());
+  LocalRoom* room = it == rooms_.end() ? nullptr : it->second.get();
+  if (room == nullptr || room->active) return;
+  room->active = true;
+  room->last_seq = message.seq();
+  room->epoch = std::string(message.epoch());
+  for (const LocalRoom::PendingReply& reply : room->pending) {
+    auto m = members_.find(reply.member);
+    if (m == members_.end()) continue;  // gone meanwhile
+    --m->second->replies_owed_;
+    if (reply.left) {
+      reply_left(*m->second, reply.form, room->name, reply.id);
+    } else {
+      reply_joined(*m->second, reply.form, *room, reply.id);
+    }
+  }
+  room->pending.clear();
+  if (room->members.empty() && !room->retire_listed) {
+    room->retire_listed = true;
+    retire_.push_back(room);
+  }
+}
+
+void RoomHub::on_message(const RoomMessage& message) noexcept {
+  if (!message.duplicate()) {
+    auto it = rooms_.find(message.room());
+    LocalRoom* room = it == rooms_.end() ? nullptr : it->second.get();
+    if (room != nullptr && room->active && message.seq() > room->last_seq) {
+      if (message.seq() != room->last_seq + 1) ++stats_.seq_jumps;
+      room->last_seq = message.seq();
+      deliver(*room, message);
+    }
+  }
+  acknowledge(message);
+}
+
+void RoomHub::on_unavailable(std::string_view name) noexcept {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) return;
+  LocalRoom& room = *it->second;
+  while (!room.members.empty()) {
+    LocalRoom::Entry entry = room.members.back();
+    Member& member = *entry.member;
+    WireForm form = member.memberships_[entry.membership].form;
+    remove_membership(member, entry.membership);
+    ++stats_.unavailable;
+    reply_error(member, form,
+                {proto::ErrorCode::kUnavailable, "the room's owner cannot be reached: join again"},
+                {});
+  }
 }
 
 void RoomHub::on_tick() noexcept {
   owned_.set_now(core::monotonic_ms());
   if (owned_.forget_expired() > 0) activity_ = true;
+  // Leaves reach the owner before the shard's own leave of a room it retires below.
+  for (LocalRoom* room : presence_leaving_) {
+    if (!room->presence_leaving.empty()) flush_presence_leaves(*room);
+  }
+  presence_leaving_.clear();
   while (!inbox_.empty()) {
     RoomMessage* message = inbox_.front();
     inbox_.pop_front();
     from_owner(message);
   }
+  if (replays_sending_ > 0) pump_replays();
   for (LocalRoom* room : retire_) {
     room->retire_listed = false;
     // A room still waiting for its owner's answer stays until it comes: at most one join
@@ -184,13 +261,15 @@ void RoomHub::on_tick() noexcept {
 
 uint64_t RoomHub::sleep_limit_ms() noexcept {
   if (!inbox_.empty()) return 0;
+  if (!presence_leaving_.empty()) return 0;
   // A slow member's output drains without a completion of ours: look again shortly.
-  if (!gap_owed_.empty()) return kGapPollMs;
+  if (!gap_owed_.empty() || replays_sending_ > 0) return kGapPollMs;
   return core::LoopHook::kSleepUnbounded;
 }
 
 bool RoomHub::idle() const noexcept {
-  return inbox_.empty() && retire_.empty();
+  // (A replay still being sent is not waited for: its member may never read.)
+  return inbox_.empty() && retire_.empty() && presence_leaving_.empty();
 }
 
 }  // namespace rg::gateway

@@ -13,8 +13,9 @@ void RoomHub::acknowledge(const RoomMessage& message) noexcept {
   if (message.origin_shard() != shard() || message.id().empty()) return;
   auto it = members_.find(message.origin_member());
   if (it == members_.end()) return;  // the publisher has gone
-  reply_ack(*it->second, message.origin_form(), message.id(), message.seq());
+  reply_ack(*it->second, message.origin_form(), message.id(), message.seq(), message.duplicate());
   ++stats_.acks;
+  if (message.duplicate()) ++stats_.duplicates;
 }
 
 namespace {
@@ -27,30 +28,11 @@ class EncodedForms {
 
   const core::BlockRef& get(WireForm form) {
     core::BlockRef& block = blocks_[static_cast<size_t>(form)];
-    if (!block) block = encode(form);
+    if (!block) block = encode_message(message_, form);
     return block;
   }
 
  private:
-  core::BlockRef encode(WireForm form) const {
-    const RoomMessage& m = message_;
-    const WireCodec& codec = wire_codec(form);
-    size_t n = codec.json
-                   ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
-                   : proto::bin::msg_size(m.room(), m.data().size());
-    size_t header = codec.header_size(n);
-    core::ByteBlock* block = core::ByteBlock::create(header + n);
-    codec.write_header(block->data(), n);
-    if (codec.json) {
-      proto::write_json_msg(reinterpret_cast<char*>(block->data() + header), m.room(), m.seq(),
-                            m.data(), m.data_is_json());
-    } else {
-      proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
-    }
-    block->grow(header + n);
-    return core::BlockRef::adopt(block);
-  }
-
   const RoomMessage& message_;
   core::BlockRef blocks_[kWireForms];
 };
@@ -70,6 +52,10 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     // again: before, every message counted as delivered, or as another slow close.
     if (member.closing()) continue;
     Membership& membership = member.memberships_[entry.membership];
+    if (membership.replay != nullptr) {
+      queue_behind_replay(member, membership, message);
+      continue;
+    }
     const core::BlockRef& block = forms.get(membership.form);
     size_t length = block->size();
     if (wire_codec(membership.form).datagram) {

@@ -13,13 +13,16 @@
 namespace rg::gateway {
 
 std::string RoomStats::to_string() const {
-  char text[400];
+  char text[640];
   std::snprintf(text, sizeof text,
                 "published=%" PRIu64 " delivered=%" PRIu64 " acks=%" PRIu64 " slow_closed=%" PRIu64
                 " slow_skipped=%" PRIu64 " gaps_told=%" PRIu64 " udp_oversize=%" PRIu64
-                " udp_undelivered=%" PRIu64 " held=%" PRIu64 " seq_jumps=%" PRIu64,
+                " udp_undelivered=%" PRIu64 " held=%" PRIu64 " seq_jumps=%" PRIu64
+                " resumes=%" PRIu64 " recovered=%" PRIu64 " replayed=%" PRIu64
+                " duplicates=%" PRIu64 " presence_events=%" PRIu64 " unavailable=%" PRIu64,
                 published, delivered, acks, slow_closed, slow_skipped, gaps_told, udp_oversize,
-                udp_undelivered, held, seq_jumps);
+                udp_undelivered, held, seq_jumps, resumes, recovered, replayed, duplicates,
+                presence_events, unavailable);
   return text;
 }
 
@@ -28,11 +31,16 @@ std::string RoomStats::to_string() const {
 
 void RoomHub::attach(Member& member) noexcept {
   member.id_ = next_member_id_++;
+  member.name_ = member_name(shard(), member.id_);
   members_.emplace(member.id_, &member);
 }
 
 void RoomHub::detach(Member& member) noexcept {
   while (!member.memberships_.empty()) remove_membership(member, member.memberships_.size() - 1);
+  // Resumes left before their answer name the member: they end with it.
+  for (size_t i = replays_.size(); i-- > 0;) {
+    if (replays_[i]->member == &member) end_replay(replays_[i].get());
+  }
   members_.erase(member.id_);
   if (member.held_) {
     held_.erase(std::find(held_.begin(), held_.end(), &member));
@@ -53,6 +61,8 @@ void RoomHub::handle(Member& member, WireForm form, const proto::Request& reques
       return leave(member, form, request);
     case proto::RequestOp::kPub:
       return publish(member, form, request);
+    case proto::RequestOp::kPresence:
+      return presence_query(member, form, request);
     case proto::RequestOp::kPing:
       return reply_pong(member, form, request.id);
     case proto::RequestOp::kHello:
@@ -61,11 +71,34 @@ void RoomHub::handle(Member& member, WireForm form, const proto::Request& reques
   }
 }
 
+bool RoomHub::check_join_fields(Member& member, WireForm form,
+                                const proto::Request& request) noexcept {
+  if (request.info.empty()) return true;
+  if (request.info.size() > config_.max_presence_info) {
+    reply_error(member, form,
+                {proto::ErrorCode::kTooLarge, "info is larger than --max-presence-info"},
+                request.id);
+    return false;
+  }
+  // The JSON form's parser has checked it; a binary client's bytes must be one object.
+  if (!wire_codec(form).json && (request.info.front() != '{' || !json_.is_valid_value(request.info))) {
+    reply_error(member, form, {proto::ErrorCode::kBadJson, "info is not one JSON object"},
+                request.id);
+    return false;
+  }
+  return true;
+}
+
 void RoomHub::join(Member& member, WireForm form, const proto::Request& request) noexcept {
   for (const Membership& m : member.memberships_) {
     if (m.room->name == request.room) {  // already in: answer as a join would be
+      if (m.replay != nullptr) {
+        return reply_error(member, form,
+                           {proto::ErrorCode::kBusy, "a resume of this room is in progress"},
+                           request.id);
+      }
       if (m.room->active) {
-        reply_joined(member, form, request.room, m.room->last_seq, request.id);
+        reply_joined(member, form, *m.room, request.id);
       } else if (!refuse_if_owing_too_many(member, form, request.id)) {
         owe_reply(*m.room, member, form, request.id, false);
       }
@@ -77,8 +110,9 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
                        {proto::ErrorCode::kTooManyRooms, "the connection is in too many rooms"},
                        request.id);
   }
+  if (!check_join_fields(member, form, request)) return;
   auto it = rooms_.find(request.room);
-  bool answer_waits = it == rooms_.end() || !it->second->active;
+  bool answer_waits = request.has_since || it == rooms_.end() || !it->second->active;
   if (answer_waits && refuse_if_owing_too_many(member, form, request.id)) return;
   if (it == rooms_.end()) {
     auto room = std::make_unique<LocalRoom>();
@@ -92,19 +126,89 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
   membership.room = &room;
   membership.slot = static_cast<uint32_t>(room.members.size());
   membership.form = form;
+  membership.presence_notices = request.presence;
   room.members.push_back({&member, static_cast<uint32_t>(member.memberships_.size())});
   member.memberships_.push_back(membership);
-  if (room.active) {
-    reply_joined(member, form, room.name, room.last_seq, request.id);
+  tell_presence_join(room, member, request.info);
+  if (request.has_since) {
+    ask_resume(member, member.memberships_.back(), request);
+  } else if (room.active) {
+    reply_joined(member, form, room, request.id);
   } else {
     owe_reply(room, member, form, request.id, false);
   }
+}
+
+void RoomHub::ask_resume(Member& member, Membership& membership,
+                         const proto::Request& request) noexcept {
+  auto replay = std::make_unique<PendingReplay>();
+  replay->member = &member;
+  replay->room = membership.room->name;
+  replay->form = membership.form;
+  replay->id = std::string(request.id);
+  membership.replay = replay.get();
+  replays_.push_back(std::move(replay));
+  ++member.replies_owed_;
+  ++stats_.resumes;
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kResume;
+  fields.room = membership.room->name;
+  fields.room_hash = membership.room->hash;
+  fields.seq = request.since;
+  fields.epoch = request.epoch;
+  fields.origin_form = membership.form;
+  fields.origin_shard = shard();
+  fields.origin_member = member.id_;
+  ownership_->resume(RoomMessage::create(fields));
+}
+
+void RoomHub::tell_presence_join(LocalRoom& room, Member& member, std::string_view info) noexcept {
+  // A leave of this room still batched must reach the owner before this join (the same
+  // member may leave and join again within a tick).
+  if (!room.presence_leaving.empty()) flush_presence_leaves(room);
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kPresenceJoin;
+  fields.room = room.name;
+  fields.room_hash = room.hash;
+  fields.data = info;
+  fields.origin_shard = shard();
+  fields.origin_member = member.id_;
+  ownership_->presence(RoomMessage::create(fields));
+}
+
+void RoomHub::flush_presence_leaves(LocalRoom& room) noexcept {
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kPresenceLeave;
+  fields.room = room.name;
+  fields.room_hash = room.hash;
+  fields.data = room.presence_leaving;
+  fields.origin_shard = shard();
+  ownership_->presence(RoomMessage::create(fields));
+  room.presence_leaving.clear();
+}
+
+void RoomHub::presence_query(Member& member, WireForm form, const proto::Request& request) noexcept {
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kPresenceQuery;
+  fields.room = request.room;
+  fields.room_hash = room_hash(request.room);
+  fields.id = request.id;
+  fields.origin_form = form;
+  fields.origin_shard = shard();
+  fields.origin_member = member.id_;
+  ownership_->presence(RoomMessage::create(fields));
 }
 
 void RoomHub::leave(Member& member, WireForm form, const proto::Request& request) noexcept {
   for (size_t i = 0; i < member.memberships_.size(); ++i) {
     LocalRoom& room = *member.memberships_[i].room;
     if (room.name == request.room) {
+      PendingReplay* replay = member.memberships_[i].replay;
+      if (replay != nullptr && !replay->answered) {
+        // Its `joined` is still owed: `left` follows it, when the owner answers.
+        remove_membership(member, i, request.id, true);
+        return;
+      }
       if (!room.active && refuse_if_owing_too_many(member, form, request.id)) return;
       remove_membership(member, i);
       if (!room.active) {  // its `joined` is still owed: answer in order
@@ -117,10 +221,24 @@ void RoomHub::leave(Member& member, WireForm form, const proto::Request& request
               request.id);
 }
 
-void RoomHub::remove_membership(Member& member, size_t index) noexcept {
+void RoomHub::remove_membership(Member& member, size_t index, std::string_view leave_id,
+                                bool leaving) noexcept {
   std::vector<Membership>& list = member.memberships_;
   Membership gone = list[index];
   LocalRoom& room = *gone.room;
+  if (gone.replay != nullptr) {
+    if (leaving && !gone.replay->answered) {
+      gone.replay->left = true;  // kept until the owner's answer, which it then completes
+      gone.replay->left_id = std::string(leave_id);
+      gone.replay->member = &member;
+    } else {
+      end_replay(gone.replay);
+    }
+  }
+  // The owner's presence set loses it (batched per tick).
+  uint64_t id = member.id_;
+  room.presence_leaving.append(reinterpret_cast<const char*>(&id), sizeof id);
+  if (room.presence_leaving.size() == sizeof id) presence_leaving_.push_back(&room);
   // Out of the room's member list (swap with the last entry)...
   LocalRoom::Entry last = room.members.back();
   room.members[gone.slot] = last;
@@ -156,6 +274,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
   fields.room_hash = room_hash(request.room);
   fields.data = request.data;
   fields.id = request.id;
+  fields.key = request.key;
   fields.data_is_json = request.data_is_json;
   fields.echo = request.echo;
   fields.origin_form = form;

@@ -4,12 +4,14 @@
 // rooms' owners and delivers what the owners send back. Runs on its shard's thread only
 // (as a service of the shard's mailbox, core/mailbox.h, whose topic kRoomsTopic it takes).
 //
-// Where a room's order is decided is behind RoomOwnership: today a shard of this process
-// (a hash of the name), later possibly another gateway of a cluster.
+// Where a room's order is decided is behind RoomOwnership (room_ownership.h): today a
+// shard of this process (a hash of the name), later possibly another gateway of a
+// cluster. The hub is that seam's Listener.
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,6 +25,7 @@
 #include "gateway/rooms/member.h"
 #include "gateway/rooms/room_message.h"
 #include "gateway/rooms/room_owner.h"
+#include "gateway/rooms/room_ownership.h"
 #include "proto/envelope.h"
 #include "proto/json_envelope.h"
 
@@ -33,13 +36,20 @@ enum class SlowConsumer : uint8_t {
   kDrop,   // its messages are skipped, then it is told which sequence numbers it missed
 };
 
+class RoomHub;
+
 struct HubConfig {
   OwnerLimits owner;
   size_t max_rooms_per_member = 64;
   size_t max_payload = 64 * 1024;
   size_t max_outbuf = 4 << 20;
   size_t max_datagram = 2048;
+  size_t max_presence_info = 1024;  // bytes of a join's "info"
   SlowConsumer slow_consumer = SlowConsumer::kClose;
+  // Makes the hub's RoomOwnership (answering through `back`). Empty: the shards of this
+  // process own the rooms (a hash of the name picks the shard).
+  std::function<std::unique_ptr<RoomOwnership>(RoomHub& hub, RoomOwnership::Listener& back)>
+      ownership;
 };
 
 struct RoomStats {
@@ -53,17 +63,33 @@ struct RoomStats {
   uint64_t udp_undelivered = 0;  // no UDP send slot free
   uint64_t held = 0;             // times a publisher's reads were held by bus back-pressure
   uint64_t seq_jumps = 0;        // a delivery skipped a sequence number (must stay 0)
+  uint64_t resumes = 0;          // joins with `since`
+  uint64_t recovered = 0;        // of which recovered
+  uint64_t replayed = 0;         // messages sent from history to resuming members
+  uint64_t duplicates = 0;       // keyed publishes answered as duplicates
+  uint64_t presence_events = 0;  // join/leave notices sent to members
+  uint64_t unavailable = 0;      // memberships ended because an owner could not be reached
   std::string to_string() const;
 };
 
-// Decides a room's order: assigns sequence numbers, keeps history, forwards messages to
-// the shards with members, answers joins.
-class RoomOwnership {
- public:
-  virtual ~RoomOwnership() = default;
-  virtual void publish(RoomMessage* message) noexcept = 0;                // takes the reference
-  virtual void join(std::string_view room, uint64_t hash) noexcept = 0;   // first member here
-  virtual void leave(std::string_view room, uint64_t hash) noexcept = 0;  // last one left
+// A member's resume of one room: asked of the owner, then answered (`joined`, then the
+// missed messages from history, paced by the member's output bound), with the live
+// messages that arrive meanwhile queued behind them.
+struct PendingReplay {
+  Member* member = nullptr;
+  std::string room;
+  WireForm form = WireForm::kWsJson;
+  std::string id;             // the join's request id
+  bool answered = false;      // `joined` was sent; `queue` is being sent
+  bool left = false;          // the member left before the answer: `left` follows `joined`
+  std::string left_id;        // that leave's request id
+  std::deque<RoomMessage*> queue;  // in seq order, each holding a reference
+  size_t from_history = 0;    // the first this many of `queue` are the replay
+  size_t live_bytes = 0;      // footprint of the live messages in `queue`
+  uint64_t gap_from = 0, gap_to = 0;  // live messages skipped meanwhile (--slow-consumer=drop)
+  ~PendingReplay() {
+    for (RoomMessage* message : queue) message->release();
+  }
 };
 
 struct LocalRoom {
@@ -84,11 +110,14 @@ struct LocalRoom {
   bool active = false;  // the owner has answered this shard's join
   bool retire_listed = false;
   uint64_t last_seq = 0;
+  std::string epoch;  // the owner's, told with `joined`
+  // Members that left since the last tick, for one presence notice to the owner (u64 ids).
+  std::string presence_leaving;
   std::vector<Entry> members;
   std::vector<PendingReply> pending;
 };
 
-class RoomHub final : public core::ShardMailbox::Service {
+class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership::Listener {
  public:
   // Subscribes to the rooms' topic of `mailbox` and becomes one of its services.
   RoomHub(core::ShardMailbox& mailbox, const HubConfig& config);
@@ -114,6 +143,7 @@ class RoomHub final : public core::ShardMailbox::Service {
   unsigned shard() const noexcept { return mailbox_.self(); }
   const LocalRoom* find_room(std::string_view name) const noexcept;
   const OwnedRooms& owned() const noexcept { return owned_; }
+  core::ShardMailbox& mailbox() noexcept { return mailbox_; }
 
   // core::ShardMailbox::Service
   void on_tick() noexcept override;
@@ -127,8 +157,28 @@ class RoomHub final : public core::ShardMailbox::Service {
   void join(Member& member, WireForm form, const proto::Request& request) noexcept;
   void leave(Member& member, WireForm form, const proto::Request& request) noexcept;
   void publish(Member& member, WireForm form, const proto::Request& request) noexcept;
-  void remove_membership(Member& member, size_t index) noexcept;
+  void remove_membership(Member& member, size_t index, std::string_view leave_id = {},
+                         bool leaving = false) noexcept;
+  void presence_query(Member& member, WireForm form, const proto::Request& request) noexcept;
+  // Checks a join's resume and presence fields; false when refused (answered already).
+  bool check_join_fields(Member& member, WireForm form, const proto::Request& request) noexcept;
+  void ask_resume(Member& member, Membership& membership, const proto::Request& request) noexcept;
+  void tell_presence_join(LocalRoom& room, Member& member, std::string_view info) noexcept;
+  void flush_presence_leaves(LocalRoom& room) noexcept;
+  // The live message `message` for a member still resuming the room.
+  void queue_behind_replay(Member& member, Membership& membership,
+                           const RoomMessage& message) noexcept;
+  // Sends what the member's output bound allows of a replay; true when it is all sent.
+  bool pump(PendingReplay& replay) noexcept;
+  void end_replay(PendingReplay* replay) noexcept;
+  void pump_replays() noexcept;
   void from_owner(RoomMessage* message) noexcept;
+  // RoomOwnership::Listener
+  void on_joined(const RoomMessage& joined) noexcept override;
+  void on_message(const RoomMessage& message) noexcept override;
+  void on_replay(const RoomMessage& replay) noexcept override;
+  void on_presence(const RoomMessage& presence) noexcept override;
+  void on_unavailable(std::string_view room) noexcept override;
   void to_owner(unsigned from, RoomMessage* message) noexcept;
   void deliver(LocalRoom& room, const RoomMessage& message) noexcept;
   void acknowledge(const RoomMessage& message) noexcept;
@@ -147,10 +197,13 @@ class RoomHub final : public core::ShardMailbox::Service {
   // writes the envelope and returns its size.
   template <class Json, class Binary>
   void reply(Member& member, WireForm form, Json&& json, Binary&& binary) noexcept;
-  void reply_joined(Member& m, WireForm form, std::string_view room, uint64_t seq,
+  // A `joined` for a join that did not ask to resume.
+  void reply_joined(Member& m, WireForm form, const LocalRoom& room, std::string_view id) noexcept;
+  void reply_joined(Member& m, WireForm form, const proto::JoinedReply& joined,
                     std::string_view id) noexcept;
   void reply_left(Member& m, WireForm form, std::string_view room, std::string_view id) noexcept;
-  void reply_ack(Member& m, WireForm form, std::string_view id, uint64_t seq) noexcept;
+  void reply_ack(Member& m, WireForm form, std::string_view id, uint64_t seq,
+                 bool duplicate) noexcept;
   void reply_gap(Member& m, WireForm form, std::string_view room, uint64_t from,
                  uint64_t to) noexcept;
   void reply_pong(Member& m, WireForm form, std::string_view id) noexcept;
@@ -167,6 +220,9 @@ class RoomHub final : public core::ShardMailbox::Service {
   std::vector<uint64_t> gap_owed_;
   std::deque<RoomMessage*> inbox_;  // from the owner table of this very shard
   std::vector<LocalRoom*> retire_;  // rooms that may have lost their last member
+  std::vector<LocalRoom*> presence_leaving_;  // rooms with leaves to tell their owners
+  std::vector<std::unique_ptr<PendingReplay>> replays_;
+  size_t replays_sending_ = 0;  // answered replays with messages still to send
   proto::JsonRequestParser json_;
   std::string reply_;  // scratch for JSON replies
   RoomStats stats_;

@@ -1,7 +1,9 @@
 #pragma once
 // What room traffic looks like on the fanout bus: a publish (which becomes a delivery once
-// its owner has given it a sequence number), and the join/leave notices between a shard
-// with members and a room's owner. One allocation holds the fields and the bytes.
+// its owner has given it a sequence number), the join/leave notices between a shard with
+// members and a room's owner, resumes and their replays, presence. One allocation holds
+// the fields and the bytes. A replay holds references to other room messages: they are
+// bus messages too (immutable, with an atomic count), so the references may cross shards.
 //
 // A message is written by one shard and then only read: the publisher fills it, the
 // owner sets `seq` before forwarding it (the ring's release/acquire orders that write
@@ -10,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <string_view>
 
@@ -28,10 +31,23 @@ inline constexpr uint8_t kRoomsTopic = 1;
 class RoomMessage final : public core::BusMessage {
  public:
   enum class Kind : uint8_t {
-    kPublish,  // to the owner: publish; from the owner: deliver (seq is set)
+    kPublish,  // to the owner: publish; from the owner: deliver (seq is set), or only
+               // acknowledge (duplicate(): a keyed publish seen before; seq is the first's)
     kJoin,     // to the owner: shard `origin_shard` has a first member in the room
     kLeave,    // to the owner: shard `origin_shard` has no member left
-    kJoined,   // from the owner: the shard is a member shard, the room's last seq is `seq`
+    kJoined,   // from the owner: the shard is a member shard, the room's last seq is `seq`,
+               // its epoch `epoch`
+    kResume,   // to the owner: member `origin_member` has every message up to `seq` of
+               // `epoch` (empty: none given) and asks for the rest
+    kReplay,   // from the owner: the answer to kResume: the room's last seq `seq`, its
+               // `epoch`, recovered(), and replayed() messages (references) to send first
+    kPresenceJoin,   // to the owner: member `origin_member` is in the room, info `data`
+    kPresenceLeave,  // to the owner: the members listed in `data` (u64 each) left
+    kPresenceQuery,  // to the owner: member `origin_member` asks who is in (request `id`)
+    kPresenceList,   // from the owner: the answer, `data` being the reply's body already
+                     // written in `origin_form`
+    kPresenceEvent,  // from the owner: member `id` (its name) joined (joined(): info `data`)
+                     // or left
   };
 
   struct Fields {
@@ -39,19 +55,33 @@ class RoomMessage final : public core::BusMessage {
     std::string_view room;
     uint64_t room_hash = 0;
     std::string_view data;
-    std::string_view id;  // the publisher's request id (in its own wire form)
+    std::string_view id;     // the publisher's request id (in its own wire form)
+    std::string_view key;    // a publish's idempotency key
+    std::string_view epoch;  // kJoined, kResume, kReplay
     bool data_is_json = false;
     bool echo = false;
+    bool flag = false;  // kReplay: recovered; kPresenceEvent: a join
     WireForm origin_form = WireForm::kWsJson;
+    // The origin: {gateway, shard, member}. Gateway 0 is this process; a cluster of
+    // gateways (later) names the others.
+    uint32_t origin_gateway = 0;
     unsigned origin_shard = 0;
     uint64_t origin_member = 0;
     uint64_t seq = 0;
   };
 
   static RoomMessage* create(const Fields& fields) {
-    size_t extra = fields.room.size() + fields.id.size() + fields.data.size();
+    size_t extra = fields.room.size() + fields.id.size() + fields.key.size() +
+                   fields.epoch.size() + fields.data.size();
     void* memory = ::operator new(sizeof(RoomMessage) + extra);
     return new (memory) RoomMessage(fields);
+  }
+  // A kReplay: holds one reference to each of `messages` (taken over from the caller).
+  static RoomMessage* create_replay(Fields fields, RoomMessage* const* messages, size_t count) {
+    fields.kind = Kind::kReplay;
+    fields.data = std::string_view(reinterpret_cast<const char*>(messages),
+                                   count * sizeof(RoomMessage*));
+    return create(fields);
   }
   static void operator delete(void* memory) { ::operator delete(memory); }
 
@@ -59,18 +89,40 @@ class RoomMessage final : public core::BusMessage {
   std::string_view room() const noexcept { return {tail(), room_size_}; }
   uint64_t room_hash() const noexcept { return room_hash_; }
   std::string_view id() const noexcept { return {tail() + room_size_, id_size_}; }
-  std::string_view data() const noexcept { return {tail() + room_size_ + id_size_, data_size_}; }
+  std::string_view key() const noexcept { return {tail() + room_size_ + id_size_, key_size_}; }
+  std::string_view epoch() const noexcept {
+    return {tail() + room_size_ + id_size_ + key_size_, epoch_size_};
+  }
+  std::string_view data() const noexcept {
+    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_, data_size_};
+  }
   bool data_is_json() const noexcept { return data_is_json_; }
   bool echo() const noexcept { return echo_; }
+  bool recovered() const noexcept { return flag_; }
+  bool joined() const noexcept { return flag_; }
   WireForm origin_form() const noexcept { return origin_form_; }
+  uint32_t origin_gateway() const noexcept { return origin_gateway_; }
   unsigned origin_shard() const noexcept { return origin_shard_; }
   uint64_t origin_member() const noexcept { return origin_member_; }
   uint64_t seq() const noexcept { return seq_; }
+  bool duplicate() const noexcept { return duplicate_; }
+  // kReplay: the messages to replay, oldest first.
+  size_t replayed() const noexcept { return data_size_ / sizeof(RoomMessage*); }
+  RoomMessage* replayed(size_t i) const noexcept {
+    RoomMessage* message;
+    std::memcpy(&message, data().data() + i * sizeof(RoomMessage*), sizeof message);
+    return message;
+  }
+
   // The owner, before anyone else sees the message.
   void set_seq(uint64_t seq) noexcept { seq_ = seq; }
+  void set_duplicate(uint64_t first_seq) noexcept {
+    duplicate_ = true;
+    seq_ = first_seq;
+  }
   // Bytes this message holds (for history limits).
   size_t footprint() const noexcept {
-    return sizeof(RoomMessage) + room_size_ + id_size_ + data_size_;
+    return sizeof(RoomMessage) + room_size_ + id_size_ + key_size_ + epoch_size_ + data_size_;
   }
 
  private:
@@ -79,20 +131,29 @@ class RoomMessage final : public core::BusMessage {
         kind_(f.kind),
         data_is_json_(f.data_is_json),
         echo_(f.echo),
+        flag_(f.flag),
         origin_form_(f.origin_form),
+        key_size_(static_cast<uint8_t>(f.key.size())),
+        epoch_size_(static_cast<uint8_t>(f.epoch.size())),
         room_size_(static_cast<uint32_t>(f.room.size())),
         id_size_(static_cast<uint32_t>(f.id.size())),
         data_size_(f.data.size()),
+        origin_gateway_(f.origin_gateway),
         origin_shard_(f.origin_shard),
         room_hash_(f.room_hash),
         origin_member_(f.origin_member),
         seq_(f.seq) {
     char* p = tail();
-    std::memcpy(p, f.room.data(), f.room.size());
-    if (!f.id.empty()) std::memcpy(p + f.room.size(), f.id.data(), f.id.size());
-    if (!f.data.empty()) std::memcpy(p + f.room.size() + f.id.size(), f.data.data(), f.data.size());
+    for (std::string_view part : {f.room, f.id, f.key, f.epoch, f.data}) {
+      if (!part.empty()) std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    }
   }
-  ~RoomMessage() override = default;
+  ~RoomMessage() override {
+    if (kind_ == Kind::kReplay) {
+      for (size_t i = 0; i < replayed(); ++i) replayed(i)->release();
+    }
+  }
 
   char* tail() noexcept { return reinterpret_cast<char*>(this + 1); }
   const char* tail() const noexcept { return reinterpret_cast<const char*>(this + 1); }
@@ -100,10 +161,15 @@ class RoomMessage final : public core::BusMessage {
   Kind kind_;
   bool data_is_json_;
   bool echo_;
+  bool flag_;
+  bool duplicate_ = false;
   WireForm origin_form_;
+  uint8_t key_size_;    // at most proto::kMaxKeyBytes
+  uint8_t epoch_size_;  // at most proto::kMaxEpochBytes
   uint32_t room_size_;
   uint32_t id_size_;
   size_t data_size_;
+  uint32_t origin_gateway_;
   unsigned origin_shard_;
   uint64_t room_hash_;
   uint64_t origin_member_;

@@ -1,9 +1,30 @@
 #include "gateway/rooms/room_owner.h"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "proto/binary_envelope.h"
+#include "proto/json_envelope.h"
+
 namespace rg::gateway {
 
+std::string member_name(unsigned shard, uint64_t member) {
+  return std::to_string(shard) + '.' + std::to_string(member);
+}
+
+namespace {
+
+uint64_t random_seed() {
+  std::random_device device;  // getrandom(2): differs on every start of the gateway
+  return uint64_t{device()} << 32 ^ device();
+}
+
+}  // namespace
+
 OwnedRooms::OwnedRooms(unsigned shards, const OwnerLimits& limits, Send send, void* context)
-    : shards_(shards), limits_(limits), send_(send), context_(context) {}
+    : shards_(shards), limits_(limits), send_(send), context_(context), random_(random_seed()) {}
 
 OwnedRooms::~OwnedRooms() {
   for (auto& [name, room] : rooms_) {
@@ -42,6 +63,9 @@ OwnedRooms::Room& OwnedRooms::room_for(std::string_view name) noexcept {
   if (it != rooms_.end()) return it->second;
   Room& room = rooms_.emplace(std::string(name), Room{}).first->second;
   room.member_shards.assign(shards_, false);
+  char epoch[17];
+  std::snprintf(epoch, sizeof epoch, "%016llx", static_cast<unsigned long long>(random_()));
+  room.epoch = epoch;
   became_idle(name, room);
   return room;
 }
@@ -87,10 +111,39 @@ size_t OwnedRooms::forget_expired() noexcept {
   return forgotten;
 }
 
+bool OwnedRooms::seen_key(Room& room, std::string_view key, uint64_t seq,
+                          uint64_t& first) noexcept {
+  if (limits_.dedupe_keys == 0) return false;
+  if (!room.keys) room.keys = std::make_unique<Room::Keys>();
+  Room::Keys& keys = *room.keys;
+  while (!keys.order.empty() && (keys.order.size() >= limits_.dedupe_keys ||
+                                 keys.order.front().at_ms + limits_.dedupe_window_ms <= now_ms_)) {
+    // Past the count, or too old: forgotten (unless the same key was stored again later,
+    // which cannot happen: a seen key is never stored twice).
+    keys.seen.erase(keys.order.front().key);
+    keys.order.pop_front();
+  }
+  auto it = keys.seen.find(key);
+  if (it != keys.seen.end()) {
+    first = it->second;
+    return true;
+  }
+  keys.order.push_back({std::string(key), seq, now_ms_});
+  keys.seen.emplace(keys.order.back().key, seq);
+  return false;
+}
+
 void OwnedRooms::publish(RoomMessage* message) noexcept {
   Room& room = room_for(message->room());
-  message->set_seq(++room.last_seq);
   room.active_ms = now_ms_;
+  uint64_t first = 0;
+  if (!message->key().empty() && seen_key(room, message->key(), room.last_seq + 1, first)) {
+    // Published before: only the publisher hears of it, with the first seq.
+    message->set_duplicate(first);
+    if (message->id().empty() || message->origin_shard() >= shards_) return message->release();
+    return send_(context_, message->origin_shard(), message);
+  }
+  message->set_seq(++room.last_seq);
 
   if (limits_.history > 0) {
     message->retain();
@@ -133,6 +186,7 @@ void OwnedRooms::join(unsigned shard, std::string_view name, uint64_t hash) noex
   fields.room = name;
   fields.room_hash = hash;
   fields.seq = room.last_seq;
+  fields.epoch = room.epoch;
   send_(context_, shard, RoomMessage::create(fields));
 }
 
@@ -142,6 +196,127 @@ void OwnedRooms::leave(unsigned shard, std::string_view name) noexcept {
   Room& room = it->second;
   room.member_shards[shard] = false;
   if (--room.member_shard_count == 0) became_idle(name, room);
+}
+
+void OwnedRooms::resume(unsigned shard, const RoomMessage& request) noexcept {
+  Room& room = room_for(request.room());
+  if (!room.member_shards[shard]) {  // its kJoin comes first on the same ring: not expected
+    room.member_shards[shard] = true;
+    ++room.member_shard_count;
+    room.idle_epoch = 0;
+  }
+  uint64_t since = request.seq(), last = room.last_seq;
+  uint64_t oldest = room.history.empty() ? last + 1 : room.history.front()->seq();
+  // All or nothing: the epoch matches (or none was given), the client is not ahead of the
+  // room, and the history holds every message after `since`, within --max-replay.
+  bool recovered = (request.epoch().empty() || request.epoch() == room.epoch) && since <= last &&
+                   (since == last || oldest <= since + 1) && last - since <= limits_.max_replay;
+  std::vector<RoomMessage*> replay;
+  if (recovered && since < last) {
+    size_t first = room.history.size() - static_cast<size_t>(last - since);
+    replay.reserve(room.history.size() - first);
+    for (size_t i = first; i < room.history.size(); ++i) {
+      RoomMessage* message = room.history[i];
+      message->retain();
+      replay.push_back(message);
+    }
+  }
+  RoomMessage::Fields fields;
+  fields.room = request.room();
+  fields.room_hash = request.room_hash();
+  fields.seq = last;
+  fields.epoch = room.epoch;
+  fields.flag = recovered;
+  fields.origin_gateway = request.origin_gateway();
+  fields.origin_shard = request.origin_shard();
+  fields.origin_member = request.origin_member();
+  send_(context_, shard, RoomMessage::create_replay(fields, replay.data(), replay.size()));
+}
+
+void OwnedRooms::send_to_member_shards(const Room& room, RoomMessage* message) noexcept {
+  if (room.member_shard_count > 0) message->retain(room.member_shard_count);
+  for (unsigned shard = 0; shard < shards_; ++shard) {
+    if (room.member_shards[shard]) send_(context_, shard, message);
+  }
+  message->release();
+}
+
+void OwnedRooms::presence_join(unsigned shard, const RoomMessage& notice) noexcept {
+  Room& room = room_for(notice.room());
+  room.presence[presence_key(shard, notice.origin_member())] = std::string(notice.data());
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kPresenceEvent;
+  fields.room = notice.room();
+  fields.room_hash = notice.room_hash();
+  fields.flag = true;
+  fields.origin_shard = shard;
+  fields.origin_member = notice.origin_member();
+  fields.data = notice.data();
+  send_to_member_shards(room, RoomMessage::create(fields));
+}
+
+void OwnedRooms::presence_leave(unsigned shard, const RoomMessage& notice) noexcept {
+  auto it = rooms_.find(notice.room());
+  if (it == rooms_.end()) return;
+  Room& room = it->second;
+  // The members gone, as presence keys (the shard's member ids, u64 each, made global).
+  std::string gone;
+  std::string_view members = notice.data();
+  for (size_t at = 0; at + sizeof(uint64_t) <= members.size(); at += sizeof(uint64_t)) {
+    uint64_t member;
+    std::memcpy(&member, members.data() + at, sizeof member);
+    uint64_t key = presence_key(shard, member);
+    if (room.presence.erase(key) == 0) continue;
+    gone.append(reinterpret_cast<const char*>(&key), sizeof key);
+  }
+  if (gone.empty()) return;
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kPresenceEvent;
+  fields.room = notice.room();
+  fields.room_hash = notice.room_hash();
+  fields.flag = false;
+  fields.data = gone;
+  send_to_member_shards(room, RoomMessage::create(fields));
+}
+
+void OwnedRooms::presence_query(unsigned shard, const RoomMessage& query) noexcept {
+  auto it = rooms_.find(query.room());
+  const Room* room = it == rooms_.end() ? nullptr : &it->second;
+  size_t count = room ? room->presence.size() : 0;
+  size_t listed = std::min(count, limits_.presence_limit);
+  std::string body;
+  bool json = query.origin_form() == WireForm::kWsJson;
+  if (json) {
+    proto::append_json_presence_head(body, query.room(), query.id(), count);
+  } else {
+    listed = std::min<size_t>(listed, UINT16_MAX);
+    proto::bin::append_presence_head(body, query.room(), query.id(),
+                                     static_cast<uint32_t>(std::min<size_t>(count, UINT32_MAX)),
+                                     static_cast<uint16_t>(listed));
+  }
+  if (room != nullptr) {
+    size_t n = 0;
+    for (const auto& [key, info] : room->presence) {
+      if (n == listed) break;
+      std::string name = member_name(static_cast<unsigned>(key >> 48), key & ((uint64_t{1} << 48) - 1));
+      if (json) {
+        proto::append_json_presence_member(body, n == 0, name, info);
+      } else {
+        proto::bin::append_presence_member(body, name, info);
+      }
+      ++n;
+    }
+  }
+  if (json) proto::append_json_presence_tail(body);
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kPresenceList;
+  fields.room = query.room();
+  fields.room_hash = query.room_hash();
+  fields.data = body;
+  fields.origin_form = query.origin_form();
+  fields.origin_shard = query.origin_shard();
+  fields.origin_member = query.origin_member();
+  send_(context_, shard, RoomMessage::create(fields));
 }
 
 const OwnedRooms::Room* OwnedRooms::find(std::string_view name) const noexcept {

@@ -1,13 +1,15 @@
 #pragma once
 // The owner's side of the rooms one shard owns (a room's owner is chosen by hashing its
-// name): each room's next sequence number, its bounded history, and which shards have
-// members. Single-threaded; what it sends goes through `Send` (the bus, or the owning
-// shard's own inbox), so the table can be tested alone.
+// name): each room's epoch and next sequence number, its bounded history, the keys of
+// its recent publishes, who is in it (presence), and which shards have members.
+// Single-threaded; what it sends goes through `Send` (the bus, or the owning shard's own
+// inbox), so the table can be tested alone.
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -19,7 +21,7 @@
 namespace rg::gateway {
 
 struct OwnerLimits {
-  size_t history = 64;             // messages kept per room (--history)
+  size_t history = 1024;           // messages kept per room (--history)
   size_t history_bytes = 1 << 20;  // and at most this many bytes of them per room
   size_t max_idle_rooms = 10000;   // rooms without members remembered by this shard
   // A room without members and without a publish for this long is forgotten, with its
@@ -28,7 +30,14 @@ struct OwnerLimits {
   // All the history this shard keeps, over all its rooms (--history-total / shards): past
   // it, the rooms published to least recently lose their oldest messages first.
   size_t history_total_bytes = size_t{128} << 20;
+  size_t max_replay = 10000;         // a resume needing more messages is not recovered
+  size_t dedupe_keys = 4096;         // publish keys remembered per room (--dedupe-keys)
+  uint64_t dedupe_window_ms = 120000;  // and for at most this long (--dedupe-window)
+  size_t presence_limit = 1000;      // members listed in a presence answer (count is exact)
 };
+
+// A member's name in the protocol ("shard.member"; a cluster will prefix its gateway).
+std::string member_name(unsigned shard, uint64_t member);
 
 class OwnedRooms {
  public:
@@ -46,6 +55,20 @@ class OwnedRooms {
     // Rooms with history, least recently published first (intrusive: no allocation).
     Room* lru_prev = nullptr;
     Room* lru_next = nullptr;
+    std::string epoch;  // chosen at random when the room's sequence starts
+    // Recent publish keys (made on the first keyed publish): a key's first seq.
+    struct Keys {
+      struct Entry {
+        std::string key;
+        uint64_t seq;
+        uint64_t at_ms;
+      };
+      std::deque<Entry> order;  // oldest first; the map's views point into its strings
+      std::unordered_map<std::string_view, uint64_t> seen;
+    };
+    std::unique_ptr<Keys> keys;
+    // Who is in the room, over all shards: presence_key(shard, member) -> info.
+    std::unordered_map<uint64_t, std::string> presence;
   };
 
   OwnedRooms(unsigned shards, const OwnerLimits& limits, Send send, void* context);
@@ -60,6 +83,17 @@ class OwnedRooms {
   // ordered before every message it will be sent for the room.
   void join(unsigned shard, std::string_view room, uint64_t hash) noexcept;
   void leave(unsigned shard, std::string_view room) noexcept;
+  // A kResume from shard `shard` (the message is the caller's): answered with a kReplay.
+  void resume(unsigned shard, const RoomMessage& request) noexcept;
+  // Presence: a member joined (kPresenceJoin), members left (kPresenceLeave), a query
+  // (kPresenceQuery). Joins and leaves are told to every member shard (kPresenceEvent).
+  void presence_join(unsigned shard, const RoomMessage& notice) noexcept;
+  void presence_leave(unsigned shard, const RoomMessage& notice) noexcept;
+  void presence_query(unsigned shard, const RoomMessage& query) noexcept;
+
+  static uint64_t presence_key(unsigned shard, uint64_t member) noexcept {
+    return uint64_t{shard} << 48 | member;
+  }
 
   // The time, for the idle rooms' TTL (the hub sets it every tick).
   void set_now(uint64_t now_ms) noexcept { now_ms_ = now_ms; }
@@ -78,6 +112,10 @@ class OwnedRooms {
   void forget_history(Room& room) noexcept;
   void lru_unlink(Room& room) noexcept;
   void lru_push_back(Room& room) noexcept;
+  // The first seq of a publish with this key, if it was seen within the limits (and
+  // remembers it otherwise, with `seq`).
+  bool seen_key(Room& room, std::string_view key, uint64_t seq, uint64_t& first) noexcept;
+  void send_to_member_shards(const Room& room, RoomMessage* message) noexcept;
 
   unsigned shards_;
   OwnerLimits limits_;
@@ -95,6 +133,7 @@ class OwnedRooms {
   Room* lru_head_ = nullptr;  // published to least recently
   Room* lru_tail_ = nullptr;
   size_t history_bytes_ = 0;  // over all rooms
+  std::mt19937_64 random_;    // epochs
 };
 
 }  // namespace rg::gateway

@@ -57,11 +57,24 @@ void RoomHub::reply_error(Member& member, WireForm form, proto::RequestError err
       [&](std::byte* o) { return proto::bin::write_error(o, error.code, error.message, id); });
 }
 
-void RoomHub::reply_joined(Member& member, WireForm form, std::string_view room, uint64_t seq,
+void RoomHub::reply_joined(Member& member, WireForm form, const LocalRoom& room,
+                           std::string_view id) noexcept {
+  proto::JoinedReply joined;
+  joined.room = room.name;
+  joined.seq = room.last_seq;
+  joined.epoch = room.epoch;
+  joined.member = member.name();
+  reply_joined(member, form, joined, id);
+}
+
+void RoomHub::reply_joined(Member& member, WireForm form, const proto::JoinedReply& joined,
                            std::string_view id) noexcept {
   reply(
-      member, form, [&](std::string& o) { proto::append_json_joined(o, room, seq, id); },
-      [&](std::byte* o) { return proto::bin::write_joined(o, room, seq, id); });
+      member, form, [&](std::string& o) { proto::append_json_joined(o, joined, id); },
+      [&](std::byte* o) {
+        return proto::bin::write_joined(o, joined.room, joined.seq, joined.epoch, joined.member,
+                                        joined.resumed, joined.recovered, id);
+      });
 }
 
 void RoomHub::reply_left(Member& member, WireForm form, std::string_view room,
@@ -71,10 +84,11 @@ void RoomHub::reply_left(Member& member, WireForm form, std::string_view room,
       [&](std::byte* o) { return proto::bin::write_left(o, room, id); });
 }
 
-void RoomHub::reply_ack(Member& member, WireForm form, std::string_view id, uint64_t seq) noexcept {
+void RoomHub::reply_ack(Member& member, WireForm form, std::string_view id, uint64_t seq,
+                        bool duplicate) noexcept {
   reply(
-      member, form, [&](std::string& o) { proto::append_json_ack(o, id, seq); },
-      [&](std::byte* o) { return proto::bin::write_ack(o, id, seq); });
+      member, form, [&](std::string& o) { proto::append_json_ack(o, id, seq, duplicate); },
+      [&](std::byte* o) { return proto::bin::write_ack(o, id, seq, duplicate); });
 }
 
 void RoomHub::reply_gap(Member& member, WireForm form, std::string_view room, uint64_t from,

@@ -1,5 +1,7 @@
 #include "gateway/rooms/wire_codec.h"
 
+#include "proto/binary_envelope.h"
+#include "proto/json_envelope.h"
 #include "proto/length_prefixed.h"
 #include "proto/ws_frame.h"
 
@@ -42,6 +44,30 @@ static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
 
 const WireCodec& wire_codec(WireForm form) noexcept {
   return kCodecs[static_cast<size_t>(form)];
+}
+
+size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
+  const WireCodec& codec = wire_codec(form);
+  size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
+                        : proto::bin::msg_size(m.room(), m.data().size());
+  return codec.header_size(n) + n;
+}
+
+core::BlockRef encode_message(const RoomMessage& m, WireForm form) {
+  const WireCodec& codec = wire_codec(form);
+  size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
+                        : proto::bin::msg_size(m.room(), m.data().size());
+  size_t header = codec.header_size(n);
+  core::ByteBlock* block = core::ByteBlock::create(header + n);
+  codec.write_header(block->data(), n);
+  if (codec.json) {
+    proto::write_json_msg(reinterpret_cast<char*>(block->data() + header), m.room(), m.seq(),
+                          m.data(), m.data_is_json());
+  } else {
+    proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
+  }
+  block->grow(header + n);
+  return core::BlockRef::adopt(block);
 }
 
 }  // namespace rg::gateway

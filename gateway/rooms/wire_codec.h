@@ -7,6 +7,7 @@
 
 #include <cstddef>
 
+#include "core/byte_block.h"
 #include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {
@@ -21,5 +22,10 @@ struct WireCodec {
 };
 
 const WireCodec& wire_codec(WireForm form) noexcept;
+
+// The size of `message` (a delivery: its seq is set) framed for `form`, and the frame
+// itself in a new block.
+size_t encoded_size(const RoomMessage& message, WireForm form) noexcept;
+core::BlockRef encode_message(const RoomMessage& message, WireForm form);
 
 }  // namespace rg::gateway

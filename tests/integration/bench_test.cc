@@ -375,10 +375,10 @@ class FaultyFanoutGateway {
           std::byte reply[proto::bin::kMaxReplySize];
           if (r.op == proto::RequestOp::kJoin) {
             c.member = true;
-            send_frame(c.fd, {reply, proto::bin::write_joined(reply, r.room, seq, r.id)});
+            send_frame(c.fd, {reply, proto::bin::write_joined(reply, r.room, seq, "e", "0.1", false, false, r.id)});
           } else if (r.op == proto::RequestOp::kPub) {
             ++seq;
-            send_frame(c.fd, {reply, proto::bin::write_ack(reply, r.id, seq)});
+            send_frame(c.fd, {reply, proto::bin::write_ack(reply, r.id, seq, false)});
             deliver(clients, r.room, seq, r.data);
           }
         });

@@ -95,8 +95,9 @@ TEST(BinaryEnvelope, EveryMalformedFrameNamesItsError) {
 
 TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
   std::byte out[kMaxReplySize];
-  size_t n = write_joined(out, "room", 0x0102030405060708, "id");
-  auto expect = frame({kJoined, 0, 2, 'i', 'd', 4, 'r', 'o', 'o', 'm', 8, 7, 6, 5, 4, 3, 2, 1});
+  size_t n = write_joined(out, "room", 0x0102030405060708, "ep", "0.1", false, false, "id");
+  auto expect = frame({kJoined, 0, 2, 'i', 'd', 4, 'r', 'o', 'o', 'm', 8, 7, 6, 5, 4, 3, 2, 1, 2,
+                       'e', 'p', 3, '0', '.', '1'});
   ASSERT_EQ(n, expect.size());
   EXPECT_EQ(std::vector<std::byte>(out, out + n), expect);
 
@@ -116,9 +117,64 @@ TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
   std::byte cookie[kCookieBytes] = {};
   EXPECT_EQ(write_cookie(out, std::span<const std::byte, kCookieBytes>(cookie)), 3 + kCookieBytes);
   EXPECT_LE(write_cookie(out, std::span<const std::byte, kCookieBytes>(cookie)), kMinHelloSize);
-  EXPECT_EQ(write_ack(out, "", 1), 3u + 8u);
+  EXPECT_EQ(write_ack(out, "", 1, false), 3u + 8u);
+  write_ack(out, "", 1, true);
+  EXPECT_EQ(std::to_integer<uint8_t>(out[1]), kFlagDuplicate);
+  write_joined(out, "r", 1, "e", "m", true, true, "");
+  EXPECT_EQ(std::to_integer<uint8_t>(out[1]), kFlagResumed | kFlagRecovered);
+  write_joined(out, "r", 1, "e", "m", true, false, "");
+  EXPECT_EQ(std::to_integer<uint8_t>(out[1]), kFlagResumed);
   EXPECT_EQ(write_pong(out, "ab"), 5u);
   EXPECT_EQ(write_left(out, "r", ""), 5u);
+}
+
+TEST(BinaryEnvelope, ReadsResumeInfoPresenceAndKey) {
+  Request r;
+  auto join = frame({kJoin, kFlagResume | kFlagInfo | kFlagPresence, 0, 1, 'r', 9, 0, 0, 0, 0, 0,
+                     0, 1, 2, 'e', 'p', 2, 0, '{', '}'});
+  ASSERT_FALSE(parse_request(join, r));
+  EXPECT_EQ(r.op, RequestOp::kJoin);
+  EXPECT_TRUE(r.has_since);
+  EXPECT_EQ(r.since, (uint64_t{1} << 56) | 9);
+  EXPECT_EQ(r.epoch, "ep");
+  EXPECT_EQ(r.info, "{}");
+  EXPECT_TRUE(r.presence);
+  // With a UDP cookie after them.
+  auto with_cookie = join;
+  with_cookie.resize(with_cookie.size() + kCookieBytes);
+  ASSERT_FALSE(parse_request(with_cookie, r));
+  EXPECT_EQ(r.cookie.size(), kCookieBytes);
+
+  auto pub = frame({kPub, kFlagKey, 0, 1, 'r', 2, 'k', '1'}, "data");
+  ASSERT_FALSE(parse_request(pub, r));
+  EXPECT_EQ(r.key, "k1");
+  EXPECT_EQ(r.data, "data");
+
+  auto presence = frame({kPresence, 0, 1, '7', 1, 'r'});
+  ASSERT_FALSE(parse_request(presence, r));
+  EXPECT_EQ(r.op, RequestOp::kPresence);
+  EXPECT_EQ(r.room, "r");
+
+  EXPECT_EQ(parse_request(frame({kJoin, kFlagResume, 0, 1, 'r', 1, 0, 0}), r).code,
+            ErrorCode::kBadRequest);  // since cut short
+  EXPECT_EQ(parse_request(frame({kJoin, kFlagInfo, 0, 1, 'r', 5, 0, '{'}), r).code,
+            ErrorCode::kBadRequest);  // info cut short
+  EXPECT_EQ(parse_request(frame({kPub, kFlagKey, 0, 1, 'r', 0}), r).code, ErrorCode::kBadRequest);
+  EXPECT_EQ(parse_request(frame({kPub, kFlagKey, 0, 1, 'r', 3, 'k'}), r).code,
+            ErrorCode::kBadRequest);
+}
+
+TEST(BinaryEnvelope, WritesPresenceFrames) {
+  std::string out;
+  append_presence_head(out, "r", "i", 3, 1);
+  append_presence_member(out, "0.1", "{}");
+  std::string expect = std::string{char(kPresenceList), 0, 1, 'i', 1, 'r', 3, 0, 0, 0, 1, 0} +
+                       std::string{3, '0', '.', '1', 2, 0, '{', '}'};
+  EXPECT_EQ(out, expect);
+  out.clear();
+  append_presence_event(out, "r", false, "0.1", "{}");
+  expect = std::string{char(kPresenceEvent), 0, 0, 1, 'r', kEventLeave, 3, '0', '.', '1', 0, 0};
+  EXPECT_EQ(out, expect);
 }
 
 }  // namespace

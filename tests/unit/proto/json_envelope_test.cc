@@ -245,7 +245,7 @@ TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
   append_json_error(out, p.error.code, p.error.message, p.request.id);
   EXPECT_EQ(
       out,
-      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, ping)","id":"q1"})J");
+      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, presence, ping)","id":"q1"})J");
 }
 
 TEST(JsonEnvelope, WritesMessagesOfTheExactAnnouncedSize) {
@@ -271,16 +271,113 @@ TEST(JsonEnvelope, WritesMessagesOfTheExactAnnouncedSize) {
 
 TEST(JsonEnvelope, RepliesAreTheDocumentedJson) {
   std::string out;
-  append_json_joined(out, "r", 5, "1");
+  JoinedReply joined{"r", 5, "00ab", "1.7"};
+  append_json_joined(out, joined, "1");
   append_json_left(out, "r", "");
-  append_json_ack(out, "\"a\"", 9);
+  append_json_ack(out, "\"a\"", 9, false);
   append_json_gap(out, "r", 3, 7);
   append_json_pong(out, "2");
-  EXPECT_EQ(out, R"({"op":"joined","room":"r","seq":5,"id":1})"
+  EXPECT_EQ(out, R"({"op":"joined","room":"r","seq":5,"epoch":"00ab","member":"1.7","id":1})"
                  R"({"op":"left","room":"r"})"
                  R"({"op":"ack","id":"a","seq":9})"
                  R"({"op":"gap","room":"r","from":3,"to":7})"
                  R"({"op":"pong","id":2})");
+}
+
+TEST(JsonEnvelope, ResumeKeysAndPresenceRepliesAreTheDocumentedJson) {
+  std::string out;
+  JoinedReply joined{"r", 5, "e", "0.1", true, true};
+  append_json_joined(out, joined, "");
+  joined.recovered = false;
+  append_json_joined(out, joined, "");
+  append_json_ack(out, "3", 9, true);
+  append_json_presence_head(out, "r", "4", 2);
+  append_json_presence_member(out, true, "0.1", R"({"n":"ann"})");
+  append_json_presence_member(out, false, "1.1", "");
+  append_json_presence_tail(out);
+  append_json_presence_event(out, "r", true, "0.2", "");
+  append_json_presence_event(out, "r", false, "0.2", "ignored");
+  EXPECT_EQ(out,
+            R"({"op":"joined","room":"r","seq":5,"epoch":"e","member":"0.1","recovered":true})"
+            R"({"op":"joined","room":"r","seq":5,"epoch":"e","member":"0.1","recovered":false})"
+            R"({"op":"ack","id":3,"seq":9,"duplicate":true})"
+            R"({"op":"presence","room":"r","id":4,"count":2,"members":[)"
+            R"({"member":"0.1","info":{"n":"ann"}},{"member":"1.1","info":{}}]})"
+            R"({"op":"presence","room":"r","event":"join","member":"0.2","info":{}})"
+            R"({"op":"presence","room":"r","event":"leave","member":"0.2"})");
+}
+
+Request parse_ok(JsonRequestParser& parser, std::string text) {
+  text.append(kJsonPadding, ' ');
+  Request r;
+  RequestError e = parser.parse(std::string_view(text.data(), text.size() - kJsonPadding), r);
+  EXPECT_FALSE(e) << text << ": " << e.message;
+  return r;
+}
+
+RequestError parse_error(JsonRequestParser& parser, std::string text) {
+  text.append(kJsonPadding, ' ');
+  Request r;
+  return parser.parse(std::string_view(text.data(), text.size() - kJsonPadding), r);
+}
+
+TEST(JsonEnvelope, ReadsResumePresenceAndKeyFields) {
+  JsonRequestParser parser;
+  std::string text = R"({"op":"join","room":"r","since":18446744073709551615,"epoch":"ab",)"
+                     R"("info":{"name":"x","tags":[1,2]},"presence":true})";
+  text.append(kJsonPadding, ' ');
+  Request r;
+  ASSERT_FALSE(parser.parse(std::string_view(text.data(), text.size() - kJsonPadding), r));
+  EXPECT_EQ(r.op, RequestOp::kJoin);
+  EXPECT_TRUE(r.has_since);
+  EXPECT_EQ(r.since, UINT64_MAX);
+  EXPECT_EQ(r.epoch, "ab");
+  EXPECT_EQ(r.info, R"({"name":"x","tags":[1,2]})");
+  EXPECT_TRUE(r.presence);
+
+  Request plain = parse_ok(parser, R"({"op":"join","room":"r"})");
+  EXPECT_FALSE(plain.has_since);
+  EXPECT_TRUE(plain.info.empty());
+  EXPECT_FALSE(plain.presence);
+
+  std::string pub = R"({"op":"pub","room":"r","data":1,"key":"k-1"})";
+  pub.append(kJsonPadding, ' ');
+  ASSERT_FALSE(parser.parse(std::string_view(pub.data(), pub.size() - kJsonPadding), r));
+  EXPECT_EQ(r.key, "k-1");
+
+  EXPECT_EQ(parse_ok(parser, R"({"op":"presence","room":"r","id":1})").op, RequestOp::kPresence);
+  // Fields an op does not use are not checked for their type.
+  EXPECT_FALSE(parse_error(parser, R"({"op":"pub","room":"r","data":1,"since":"x"})"));
+  EXPECT_FALSE(parse_error(parser, R"({"op":"join","room":"r","key":7})"));
+}
+
+TEST(JsonEnvelope, RefusesBadResumePresenceAndKeyFields) {
+  JsonRequestParser parser;
+  struct Case {
+    const char* text;
+    ErrorCode code;
+  } cases[] = {
+      {R"({"op":"join","room":"r","since":-1})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","since":1.5})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","since":18446744073709551616})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","since":"1"})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","since":01})", ErrorCode::kBadJson},
+      {R"({"op":"join","room":"r","epoch":5})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","info":[1]})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","info":{"a":}})", ErrorCode::kBadJson},
+      {R"({"op":"join","room":"r","presence":1})", ErrorCode::kBadRequest},
+      {R"({"op":"join","room":"r","since":1,"since":2})", ErrorCode::kBadRequest},
+      {R"({"op":"pub","room":"r","data":1,"key":""})", ErrorCode::kBadRequest},
+      {R"({"op":"pub","room":"r","data":1,"key":1})", ErrorCode::kBadRequest},
+      {R"({"op":"presence"})", ErrorCode::kBadRequest},
+  };
+  for (const Case& c : cases) EXPECT_EQ(parse_error(parser, c.text).code, c.code) << c.text;
+  std::string long_key = R"({"op":"pub","room":"r","data":1,"key":")" + std::string(65, 'k') + "\"}";
+  EXPECT_EQ(parse_error(parser, long_key).code, ErrorCode::kBadRequest);
+  std::string ok_key = R"({"op":"pub","room":"r","data":1,"key":")" + std::string(64, 'k') + "\"}";
+  EXPECT_FALSE(parse_error(parser, ok_key));
+  std::string long_epoch = R"({"op":"join","room":"r","epoch":")" + std::string(65, 'e') + "\"}";
+  EXPECT_EQ(parse_error(parser, long_epoch).code, ErrorCode::kBadRequest);
 }
 
 }  // namespace

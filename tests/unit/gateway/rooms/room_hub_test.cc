@@ -62,9 +62,39 @@ class RoomHubTest : public ::testing::Test {
     hub_.handle(m, WireForm::kWsJson, request(proto::RequestOp::kJoin, room));
     mailbox_.on_tick();
   }
-  void publish(RecordingMember& m, std::string_view room, std::string_view data) {
-    hub_.handle(m, WireForm::kWsJson, request(proto::RequestOp::kPub, room, data, "1"));
+  void publish(RecordingMember& m, std::string_view room, std::string_view data,
+               std::string_view key = {}) {
+    proto::Request r = request(proto::RequestOp::kPub, room, data, "1");
+    r.key = key;
+    hub_.handle(m, WireForm::kWsJson, r);
     mailbox_.on_tick();
+  }
+  void resume(RecordingMember& m, std::string_view room, uint64_t since, std::string_view epoch) {
+    proto::Request r = request(proto::RequestOp::kJoin, room);
+    r.has_since = true;
+    r.since = since;
+    r.epoch = epoch;
+    hub_.handle(m, WireForm::kWsJson, r);
+    mailbox_.on_tick();
+  }
+  void leave(RecordingMember& m, std::string_view room) {
+    hub_.handle(m, WireForm::kWsJson, request(proto::RequestOp::kLeave, room));
+    mailbox_.on_tick();
+  }
+  // The value of a JSON reply's string field.
+  static std::string field(const std::string& text, const std::string& name) {
+    size_t at = text.find("\"" + name + "\":\"");
+    if (at == std::string::npos) return {};
+    at += name.size() + 4;
+    return text.substr(at, text.find('"', at) - at);
+  }
+  static std::vector<uint64_t> seqs(const RecordingMember& m) {
+    std::vector<uint64_t> out;
+    for (const std::string& text : m.messages) {
+      size_t at = text.find("\"seq\":");
+      out.push_back(std::stoull(text.substr(at + 6)));
+    }
+    return out;
   }
 
   core::Bus bus_;
@@ -76,7 +106,8 @@ class RoomHubTest : public ::testing::Test {
 TEST_F(RoomHubTest, JoinsPublishesAndDeliversInOrder) {
   join(a_, "r");
   ASSERT_EQ(a_.replies.size(), 1u);
-  EXPECT_EQ(a_.replies[0], R"({"op":"joined","room":"r","seq":0})");
+  EXPECT_EQ(a_.replies[0].find(R"({"op":"joined","room":"r","seq":0,"epoch":")"), 0u);
+  EXPECT_NE(a_.replies[0].find(R"(","member":"0.1"})"), std::string::npos);
   publish(b_, "r", "[1]");
   publish(b_, "r", "[2]");
   ASSERT_EQ(a_.messages.size(), 2u);
@@ -120,6 +151,151 @@ TEST_F(RoomHubTest, ErrorsNameTheProblemAndLeaveTheRoomAlone) {
   EXPECT_EQ(a_.replies.back(), R"({"op":"left","room":"r"})");
   publish(b_, "r", "3");
   EXPECT_TRUE(a_.messages.empty());
+}
+
+TEST_F(RoomHubTest, AResumeReplaysWhatWasMissedThenLiveMessagesEachOnce) {
+  join(a_, "r");
+  std::string epoch = field(a_.replies[0], "epoch");
+  ASSERT_EQ(epoch.size(), 16u);
+  publish(b_, "r", "1");
+  leave(a_, "r");
+  for (int i = 2; i <= 5; ++i) publish(b_, "r", std::to_string(i));
+  a_.messages.clear();
+  a_.replies.clear();
+  resume(a_, "r", 1, epoch);
+  ASSERT_EQ(a_.replies.size(), 1u);
+  EXPECT_NE(a_.replies[0].find(R"("seq":5,)"), std::string::npos) << a_.replies[0];
+  EXPECT_NE(a_.replies[0].find(R"("recovered":true)"), std::string::npos);
+  publish(b_, "r", "6");
+  EXPECT_EQ(seqs(a_), (std::vector<uint64_t>{2, 3, 4, 5, 6}));
+  EXPECT_EQ(hub_.stats().replayed, 4u);
+  EXPECT_EQ(hub_.stats().recovered, 1u);
+}
+
+TEST_F(RoomHubTest, AResumeIsAllOrNothing) {
+  join(a_, "r");
+  std::string epoch = field(a_.replies[0], "epoch");
+  leave(a_, "r");
+  size_t kept = OwnerLimits{}.history;
+  for (size_t i = 1; i <= kept + 36; ++i) publish(b_, "r", "1");  // 1..36 are gone
+  a_.replies.clear();
+  resume(a_, "r", 10, epoch);
+  std::string last = "\"seq\":" + std::to_string(kept + 36) + ",";
+  EXPECT_NE(a_.replies.back().find(last), std::string::npos);
+  EXPECT_NE(a_.replies.back().find(R"("recovered":false)"), std::string::npos);
+  EXPECT_TRUE(a_.messages.empty());  // nothing replayed, not even the part still kept
+  publish(b_, "r", "1");
+  EXPECT_EQ(seqs(a_), (std::vector<uint64_t>{kept + 37}));
+  leave(a_, "r");
+  a_.messages.clear();
+  resume(a_, "r", kept + 30, "0123456789abcdef");  // a foreign epoch
+  EXPECT_NE(a_.replies.back().find(R"("recovered":false)"), std::string::npos);
+  resume(b_, "r", kept + 38, epoch);  // ahead of the room
+  EXPECT_NE(b_.replies.back().find(R"("recovered":false)"), std::string::npos);
+  EXPECT_TRUE(a_.messages.empty());
+  EXPECT_TRUE(b_.messages.empty());
+}
+
+TEST_F(RoomHubTest, AReplayIsPacedByTheOutputBoundNotCutOff) {
+  join(a_, "r");
+  std::string epoch = field(a_.replies[0], "epoch");
+  leave(a_, "r");
+  for (int i = 1; i <= 20; ++i) publish(b_, "r", "1");
+  a_.queued = HubConfig{}.max_outbuf - 10;  // nearly full: nothing more fits
+  resume(a_, "r", 0, epoch);
+  EXPECT_NE(a_.replies.back().find(R"("recovered":true)"), std::string::npos);
+  EXPECT_TRUE(a_.messages.empty());
+  publish(b_, "r", "2");  // live: queued behind the replay
+  EXPECT_TRUE(a_.messages.empty());
+  EXPECT_EQ(a_.cut_offs, 0);
+  a_.queued = 0;  // drained
+  mailbox_.on_tick();
+  std::vector<uint64_t> expect;
+  for (uint64_t s = 1; s <= 21; ++s) expect.push_back(s);
+  EXPECT_EQ(seqs(a_), expect);
+  publish(b_, "r", "3");
+  EXPECT_EQ(seqs(a_).back(), 22u);
+}
+
+TEST_F(RoomHubTest, AKeyedPublishRetriedIsAcknowledgedNotRepeated) {
+  join(a_, "r");
+  publish(b_, "r", "1", "k1");
+  publish(b_, "r", "2", "k2");
+  publish(b_, "r", "1", "k1");
+  EXPECT_EQ(seqs(a_), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(b_.replies.back(), R"({"op":"ack","id":1,"seq":1,"duplicate":true})");
+  EXPECT_EQ(hub_.stats().duplicates, 1u);
+}
+
+TEST_F(RoomHubTest, PresenceCountsMembersAndTellsThoseWhoAsked) {
+  proto::Request join_a = request(proto::RequestOp::kJoin, "r");
+  join_a.presence = true;
+  hub_.handle(a_, WireForm::kWsJson, join_a);
+  mailbox_.on_tick();
+  proto::Request join_b = request(proto::RequestOp::kJoin, "r");
+  join_b.info = R"({"name":"bo"})";
+  hub_.handle(b_, WireForm::kWsJson, join_b);
+  mailbox_.on_tick();
+  EXPECT_EQ(a_.replies.back(),
+            R"({"op":"presence","room":"r","event":"join","member":"0.2","info":{"name":"bo"}})");
+  hub_.handle(b_, WireForm::kWsJson, request(proto::RequestOp::kPresence, "r", {}, "9"));
+  mailbox_.on_tick();
+  EXPECT_NE(b_.replies.back().find(R"({"op":"presence","room":"r","id":9,"count":2,"members":[)"),
+            std::string::npos)
+      << b_.replies.back();
+  EXPECT_NE(b_.replies.back().find(R"({"member":"0.2","info":{"name":"bo"}})"), std::string::npos);
+  hub_.detach(b_);  // a dropped connection leaves at once
+  mailbox_.on_tick();
+  EXPECT_EQ(a_.replies.back(), R"({"op":"presence","room":"r","event":"leave","member":"0.2"})");
+  hub_.attach(b_);
+}
+
+// An owner elsewhere (a cluster's, later) plugs in through the config.
+class LostOwnership final : public RoomOwnership {
+ public:
+  explicit LostOwnership(RoomOwnership::Listener& back) : back_(back) {}
+  void publish(RoomMessage* m) noexcept override { m->release(); }
+  void resume(RoomMessage* m) noexcept override { m->release(); }
+  void presence(RoomMessage* m) noexcept override { m->release(); }
+  void join(std::string_view room, uint64_t hash) noexcept override {
+    RoomMessage::Fields f;
+    f.kind = RoomMessage::Kind::kJoined;
+    f.room = room;
+    f.room_hash = hash;
+    f.seq = 7;
+    f.epoch = "ee";
+    RoomMessage* joined = RoomMessage::create(f);
+    back_.on_joined(*joined);
+    joined->release();
+    ++joins;
+  }
+  void leave(std::string_view, uint64_t) noexcept override { ++leaves; }
+  RoomOwnership::Listener& back_;
+  int joins = 0, leaves = 0;
+};
+
+TEST(RoomHubOwnership, AnInjectedOwnerAnswersAndCanBeLost) {
+  core::Bus bus(1);
+  core::ShardMailbox mailbox(bus, 0);
+  HubConfig config;
+  LostOwnership* owner = nullptr;
+  config.ownership = [&](RoomHub&, RoomOwnership::Listener& back) {
+    auto made = std::make_unique<LostOwnership>(back);
+    owner = made.get();
+    return made;
+  };
+  RoomHub hub(mailbox, config);
+  RecordingMember m;
+  hub.attach(m);
+  hub.handle(m, WireForm::kWsJson, request(proto::RequestOp::kJoin, "r"));
+  ASSERT_EQ(m.replies.size(), 1u);
+  EXPECT_NE(m.replies[0].find(R"("seq":7,"epoch":"ee")"), std::string::npos) << m.replies[0];
+  owner->back_.on_unavailable("r");  // the link to the owner is lost
+  EXPECT_NE(m.replies.back().find(R"("code":"unavailable")"), std::string::npos);
+  EXPECT_TRUE(m.memberships().empty());
+  mailbox.on_tick();
+  EXPECT_EQ(owner->leaves, 1);
+  hub.detach(m);
 }
 
 }  // namespace
