@@ -21,9 +21,9 @@ namespace rg::proto::bin {
 // join: room [resume: u64 since, u8 epoch length, epoch] [info: u16 length, JSON object]
 //       [cookie: 16 bytes, UDP only]; the bracketed fields as the flags say
 inline constexpr uint8_t kJoin = 0x01;
-inline constexpr uint8_t kLeave = 0x02;     // room
-inline constexpr uint8_t kPub = 0x03;       // room [key: u8 length, key], data (the rest)
-inline constexpr uint8_t kHello = 0x04;     // (UDP) padding: at least kMinHelloSize in all
+inline constexpr uint8_t kLeave = 0x02;  // room
+inline constexpr uint8_t kPub = 0x03;    // room [key: u8 length, key], data (the rest)
+inline constexpr uint8_t kHello = 0x04;  // (UDP) padding: at least kMinHelloSize in all
 inline constexpr uint8_t kPing = 0x05;
 inline constexpr uint8_t kPresence = 0x06;  // room
 // Server to client.
@@ -46,12 +46,12 @@ inline constexpr uint8_t kEventJoin = 1;
 inline constexpr uint8_t kEventLeave = 2;
 
 // Flags.
-inline constexpr uint8_t kFlagEcho = 0x01;      // pub: deliver to the publisher as well
-inline constexpr uint8_t kFlagJsonData = 0x02;  // pub, msg: the data is a JSON value
-inline constexpr uint8_t kFlagKey = 0x04;       // pub: an idempotency key follows the room
-inline constexpr uint8_t kFlagResume = 0x04;    // join: since and epoch follow the room
-inline constexpr uint8_t kFlagInfo = 0x08;      // join: presence info follows
-inline constexpr uint8_t kFlagPresence = 0x10;  // join: send this member presence notices
+inline constexpr uint8_t kFlagEcho = 0x01;       // pub: deliver to the publisher as well
+inline constexpr uint8_t kFlagJsonData = 0x02;   // pub, msg: the data is a JSON value
+inline constexpr uint8_t kFlagKey = 0x04;        // pub: an idempotency key follows the room
+inline constexpr uint8_t kFlagResume = 0x04;     // join: since and epoch follow the room
+inline constexpr uint8_t kFlagInfo = 0x08;       // join: presence info follows
+inline constexpr uint8_t kFlagPresence = 0x10;   // join: send this member presence notices
 inline constexpr uint8_t kFlagRecovered = 0x04;  // joined: the resume was recovered
 inline constexpr uint8_t kFlagResumed = 0x08;    // joined: the join asked to resume
 inline constexpr uint8_t kFlagDuplicate = 0x04;  // ack: the key was seen; the first seq

@@ -81,7 +81,8 @@ bool RoomHub::check_join_fields(Member& member, WireForm form,
     return false;
   }
   // The JSON form's parser has checked it; a binary client's bytes must be one object.
-  if (!wire_codec(form).json && (request.info.front() != '{' || !json_.is_valid_value(request.info))) {
+  if (!wire_codec(form).json &&
+      (request.info.front() != '{' || !json_.is_valid_value(request.info))) {
     reply_error(member, form, {proto::ErrorCode::kBadJson, "info is not one JSON object"},
                 request.id);
     return false;
@@ -187,7 +188,8 @@ void RoomHub::flush_presence_leaves(LocalRoom& room) noexcept {
   room.presence_leaving.clear();
 }
 
-void RoomHub::presence_query(Member& member, WireForm form, const proto::Request& request) noexcept {
+void RoomHub::presence_query(Member& member, WireForm form,
+                             const proto::Request& request) noexcept {
   RoomMessage::Fields fields;
   fields.kind = RoomMessage::Kind::kPresenceQuery;
   fields.room = request.room;

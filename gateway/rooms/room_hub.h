@@ -79,13 +79,13 @@ struct PendingReplay {
   Member* member = nullptr;
   std::string room;
   WireForm form = WireForm::kWsJson;
-  std::string id;             // the join's request id
-  bool answered = false;      // `joined` was sent; `queue` is being sent
-  bool left = false;          // the member left before the answer: `left` follows `joined`
-  std::string left_id;        // that leave's request id
-  std::deque<RoomMessage*> queue;  // in seq order, each holding a reference
-  size_t from_history = 0;    // the first this many of `queue` are the replay
-  size_t live_bytes = 0;      // footprint of the live messages in `queue`
+  std::string id;                     // the join's request id
+  bool answered = false;              // `joined` was sent; `queue` is being sent
+  bool left = false;                  // the member left before the answer: `left` follows `joined`
+  std::string left_id;                // that leave's request id
+  std::deque<RoomMessage*> queue;     // in seq order, each holding a reference
+  size_t from_history = 0;            // the first this many of `queue` are the replay
+  size_t live_bytes = 0;              // footprint of the live messages in `queue`
   uint64_t gap_from = 0, gap_to = 0;  // live messages skipped meanwhile (--slow-consumer=drop)
   ~PendingReplay() {
     for (RoomMessage* message : queue) message->release();
@@ -218,8 +218,8 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   // Members with skipped messages not yet told (--slow-consumer=drop): told as soon as
   // their output has drained to half of --max-outbuf, even if no later message comes.
   std::vector<uint64_t> gap_owed_;
-  std::deque<RoomMessage*> inbox_;  // from the owner table of this very shard
-  std::vector<LocalRoom*> retire_;  // rooms that may have lost their last member
+  std::deque<RoomMessage*> inbox_;            // from the owner table of this very shard
+  std::vector<LocalRoom*> retire_;            // rooms that may have lost their last member
   std::vector<LocalRoom*> presence_leaving_;  // rooms with leaves to tell their owners
   std::vector<std::unique_ptr<PendingReplay>> replays_;
   size_t replays_sending_ = 0;  // answered replays with messages still to send

@@ -31,16 +31,16 @@ inline constexpr uint8_t kRoomsTopic = 1;
 class RoomMessage final : public core::BusMessage {
  public:
   enum class Kind : uint8_t {
-    kPublish,  // to the owner: publish; from the owner: deliver (seq is set), or only
-               // acknowledge (duplicate(): a keyed publish seen before; seq is the first's)
-    kJoin,     // to the owner: shard `origin_shard` has a first member in the room
-    kLeave,    // to the owner: shard `origin_shard` has no member left
-    kJoined,   // from the owner: the shard is a member shard, the room's last seq is `seq`,
-               // its epoch `epoch`
-    kResume,   // to the owner: member `origin_member` has every message up to `seq` of
-               // `epoch` (empty: none given) and asks for the rest
-    kReplay,   // from the owner: the answer to kResume: the room's last seq `seq`, its
-               // `epoch`, recovered(), and replayed() messages (references) to send first
+    kPublish,        // to the owner: publish; from the owner: deliver (seq is set), or only
+                     // acknowledge (duplicate(): a keyed publish seen before; seq is the first's)
+    kJoin,           // to the owner: shard `origin_shard` has a first member in the room
+    kLeave,          // to the owner: shard `origin_shard` has no member left
+    kJoined,         // from the owner: the shard is a member shard, the room's last seq is `seq`,
+                     // its epoch `epoch`
+    kResume,         // to the owner: member `origin_member` has every message up to `seq` of
+                     // `epoch` (empty: none given) and asks for the rest
+    kReplay,         // from the owner: the answer to kResume: the room's last seq `seq`, its
+                     // `epoch`, recovered(), and replayed() messages (references) to send first
     kPresenceJoin,   // to the owner: member `origin_member` is in the room, info `data`
     kPresenceLeave,  // to the owner: the members listed in `data` (u64 each) left
     kPresenceQuery,  // to the owner: member `origin_member` asks who is in (request `id`)
@@ -71,16 +71,16 @@ class RoomMessage final : public core::BusMessage {
   };
 
   static RoomMessage* create(const Fields& fields) {
-    size_t extra = fields.room.size() + fields.id.size() + fields.key.size() +
-                   fields.epoch.size() + fields.data.size();
+    size_t extra = fields.room.size() + fields.id.size() + fields.key.size() + fields.epoch.size() +
+                   fields.data.size();
     void* memory = ::operator new(sizeof(RoomMessage) + extra);
     return new (memory) RoomMessage(fields);
   }
   // A kReplay: holds one reference to each of `messages` (taken over from the caller).
   static RoomMessage* create_replay(Fields fields, RoomMessage* const* messages, size_t count) {
     fields.kind = Kind::kReplay;
-    fields.data = std::string_view(reinterpret_cast<const char*>(messages),
-                                   count * sizeof(RoomMessage*));
+    fields.data =
+        std::string_view(reinterpret_cast<const char*>(messages), count * sizeof(RoomMessage*));
     return create(fields);
   }
   static void operator delete(void* memory) { ::operator delete(memory); }

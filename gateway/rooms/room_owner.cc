@@ -298,7 +298,8 @@ void OwnedRooms::presence_query(unsigned shard, const RoomMessage& query) noexce
     size_t n = 0;
     for (const auto& [key, info] : room->presence) {
       if (n == listed) break;
-      std::string name = member_name(static_cast<unsigned>(key >> 48), key & ((uint64_t{1} << 48) - 1));
+      std::string name =
+          member_name(static_cast<unsigned>(key >> 48), key & ((uint64_t{1} << 48) - 1));
       if (json) {
         proto::append_json_presence_member(body, n == 0, name, info);
       } else {

@@ -30,10 +30,10 @@ struct OwnerLimits {
   // All the history this shard keeps, over all its rooms (--history-total / shards): past
   // it, the rooms published to least recently lose their oldest messages first.
   size_t history_total_bytes = size_t{128} << 20;
-  size_t max_replay = 10000;         // a resume needing more messages is not recovered
-  size_t dedupe_keys = 4096;         // publish keys remembered per room (--dedupe-keys)
+  size_t max_replay = 10000;           // a resume needing more messages is not recovered
+  size_t dedupe_keys = 4096;           // publish keys remembered per room (--dedupe-keys)
   uint64_t dedupe_window_ms = 120000;  // and for at most this long (--dedupe-window)
-  size_t presence_limit = 1000;      // members listed in a presence answer (count is exact)
+  size_t presence_limit = 1000;        // members listed in a presence answer (count is exact)
 };
 
 // A member's name in the protocol ("shard.member"; a cluster will prefix its gateway).

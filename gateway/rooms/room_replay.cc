@@ -64,7 +64,7 @@ void RoomHub::queue_behind_replay(Member& member, Membership& membership,
                                   const RoomMessage& message) noexcept {
   PendingReplay& replay = *membership.replay;
   if (!replay.answered) return;  // the answer's seq covers it: replayed, or not owed
-  if (replay.gap_from != 0) {  // skipping already (--slow-consumer=drop)
+  if (replay.gap_from != 0) {    // skipping already (--slow-consumer=drop)
     replay.gap_to = message.seq();
     ++stats_.slow_skipped;
     return;

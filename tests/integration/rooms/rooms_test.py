@@ -70,6 +70,39 @@ def parse_env(b):
     if op in (0x81, 0x83, 0x84):
         out["seq"] = struct.unpack_from("<Q", b, p)[0]
         p += 8
+    if op == 0x81:  # epoch and member name, u8 length each
+        n = b[p]
+        out["epoch"] = b[p + 1:p + 1 + n].decode()
+        p += 1 + n
+        n = b[p]
+        out["member"] = b[p + 1:p + 1 + n].decode()
+        p += 1 + n
+        if flags & 0x08:
+            out["recovered"] = bool(flags & 0x04)
+    if op == 0x84:
+        out["duplicate"] = bool(flags & 0x04)
+    if op in (0x89, 0x8a):
+        rl = b[p]
+        out["room"] = b[p + 1:p + 1 + rl].decode()
+        p += 1 + rl
+    if op == 0x89:
+        out["count"], listed = struct.unpack_from("<IH", b, p)
+        p += 6
+        out["members"] = []
+        for _ in range(listed):
+            n = b[p]
+            name = b[p + 1:p + 1 + n].decode()
+            p += 1 + n
+            n = struct.unpack_from("<H", b, p)[0]
+            out["members"].append({"member": name, "info": b[p + 2:p + 2 + n].decode()})
+            p += 2 + n
+    if op == 0x8a:
+        out["event"] = {1: "join", 2: "leave"}[b[p]]
+        n = b[p + 1]
+        out["member"] = b[p + 2:p + 2 + n].decode()
+        p += 2 + n
+        n = struct.unpack_from("<H", b, p)[0]
+        out["info"] = b[p + 2:p + 2 + n].decode()
     if op == 0x83:
         out["data"] = b[p:]
     if op == 0x85:

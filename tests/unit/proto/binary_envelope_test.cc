@@ -96,8 +96,8 @@ TEST(BinaryEnvelope, EveryMalformedFrameNamesItsError) {
 TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
   std::byte out[kMaxReplySize];
   size_t n = write_joined(out, "room", 0x0102030405060708, "ep", "0.1", false, false, "id");
-  auto expect = frame({kJoined, 0, 2, 'i', 'd', 4, 'r', 'o', 'o', 'm', 8, 7, 6, 5, 4, 3, 2, 1, 2,
-                       'e', 'p', 3, '0', '.', '1'});
+  auto expect = frame({kJoined, 0, 2, 'i', 'd', 4, 'r', 'o', 'o', 'm', 8,   7,  6,
+                       5,       4, 3, 2,   1,   2, 'e', 'p', 3,   '0', '.', '1'});
   ASSERT_EQ(n, expect.size());
   EXPECT_EQ(std::vector<std::byte>(out, out + n), expect);
 
@@ -130,8 +130,16 @@ TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
 
 TEST(BinaryEnvelope, ReadsResumeInfoPresenceAndKey) {
   Request r;
-  auto join = frame({kJoin, kFlagResume | kFlagInfo | kFlagPresence, 0, 1, 'r', 9, 0, 0, 0, 0, 0,
-                     0, 1, 2, 'e', 'p', 2, 0, '{', '}'});
+  auto join = frame({kJoin, kFlagResume | kFlagInfo | kFlagPresence,
+                     0,     1,
+                     'r',   9,
+                     0,     0,
+                     0,     0,
+                     0,     0,
+                     1,     2,
+                     'e',   'p',
+                     2,     0,
+                     '{',   '}'});
   ASSERT_FALSE(parse_request(join, r));
   EXPECT_EQ(r.op, RequestOp::kJoin);
   EXPECT_TRUE(r.has_since);

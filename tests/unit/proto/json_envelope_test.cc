@@ -372,7 +372,8 @@ TEST(JsonEnvelope, RefusesBadResumePresenceAndKeyFields) {
       {R"({"op":"presence"})", ErrorCode::kBadRequest},
   };
   for (const Case& c : cases) EXPECT_EQ(parse_error(parser, c.text).code, c.code) << c.text;
-  std::string long_key = R"({"op":"pub","room":"r","data":1,"key":")" + std::string(65, 'k') + "\"}";
+  std::string long_key =
+      R"({"op":"pub","room":"r","data":1,"key":")" + std::string(65, 'k') + "\"}";
   EXPECT_EQ(parse_error(parser, long_key).code, ErrorCode::kBadRequest);
   std::string ok_key = R"({"op":"pub","room":"r","data":1,"key":")" + std::string(64, 'k') + "\"}";
   EXPECT_FALSE(parse_error(parser, ok_key));
