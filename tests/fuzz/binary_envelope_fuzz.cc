@@ -24,15 +24,41 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.op == RequestOp::kHello || r.op == RequestOp::kPing) return 0;  // the rest is ignored
   if (!rg::proto::is_valid_room_name(r.room)) std::abort();
   std::string again;
-  uint8_t op = r.op == RequestOp::kJoin    ? bin::kJoin
-               : r.op == RequestOp::kLeave ? bin::kLeave
-                                           : bin::kPub;
+  uint8_t op = r.op == RequestOp::kJoin       ? bin::kJoin
+               : r.op == RequestOp::kLeave    ? bin::kLeave
+               : r.op == RequestOp::kPresence ? bin::kPresence
+                                              : bin::kPub;
+  uint8_t flags = data[1];
   again += static_cast<char>(op);
-  again += static_cast<char>(data[1]);
+  again += static_cast<char>(flags);
   again += static_cast<char>(r.id.size());
   again += r.id;
   again += static_cast<char>(r.room.size());
   again += r.room;
+  if (r.key.size() > rg::proto::kMaxKeyBytes || r.epoch.size() > rg::proto::kMaxEpochBytes) {
+    std::abort();
+  }
+  if (r.op == RequestOp::kPub && (flags & bin::kFlagKey) != 0) {
+    if (r.key.empty()) std::abort();
+    again += static_cast<char>(r.key.size());
+    again += r.key;
+  }
+  if (r.op == RequestOp::kJoin) {
+    if (r.has_since != ((flags & bin::kFlagResume) != 0)) std::abort();
+    if (r.presence != ((flags & bin::kFlagPresence) != 0)) std::abort();
+    if (r.has_since) {
+      for (int i = 0; i < 8; ++i) again += static_cast<char>(r.since >> (8 * i));
+      again += static_cast<char>(r.epoch.size());
+      again += r.epoch;
+    }
+    if ((flags & bin::kFlagInfo) != 0) {
+      again += static_cast<char>(r.info.size() & 0xff);
+      again += static_cast<char>(r.info.size() >> 8);
+      again += r.info;
+    }
+  } else if (r.has_since || !r.info.empty() || r.presence) {
+    std::abort();  // only a join carries them
+  }
   again += r.cookie;
   again += r.data;
   if (again.size() != size || std::memcmp(again.data(), data, size) != 0) std::abort();

@@ -2,7 +2,9 @@
 //
 // Checks, for any input: no crash or sanitizer report; an accepted request has a valid
 // room and op; its data (forwarded byte for byte to other clients) is exactly one valid
-// JSON value according to a second, independent walk; its id is a number or a string.
+// JSON value according to a second, independent walk; its id is a number or a string; a
+// join's info is one JSON object from the input, its epoch at most 64 bytes; a pub's key
+// 1 to 64 bytes; fields reach only the ops that take them.
 
 #include <cstddef>
 #include <cstdint>
@@ -25,8 +27,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   using rg::proto::RequestOp;
   if (request.op != RequestOp::kPing && !rg::proto::is_valid_room_name(request.room)) std::abort();
-  if (request.id.size() > rg::proto::kMaxIdBytes) std::abort();
+  // (A string id may have 128 bytes between its quotes.)
+  if (request.id.size() > rg::proto::kMaxIdBytes + 2) std::abort();
   if (!request.id.empty() && !checker.is_valid_value(request.id)) std::abort();
+  auto inside = [&](std::string_view part) {
+    return part.data() >= text.data() && part.data() + part.size() <= text.data() + text.size();
+  };
+  if (request.op == RequestOp::kJoin) {
+    if (request.epoch.size() > rg::proto::kMaxEpochBytes) std::abort();
+    if (!request.info.empty() && (request.info.front() != '{' || !inside(request.info) ||
+                                  !checker.is_valid_value(request.info))) {
+      std::abort();
+    }
+  } else if (request.has_since || !request.info.empty() || request.presence ||
+             !request.epoch.empty()) {
+    std::abort();
+  }
+  if (request.op == RequestOp::kPub) {
+    if (request.key.size() > rg::proto::kMaxKeyBytes) std::abort();
+  } else if (!request.key.empty()) {
+    std::abort();
+  }
   if (request.op == RequestOp::kPub) {
     if (!request.data_is_json) std::abort();
     // The data must lie inside the input and be one whole JSON value.
