@@ -29,6 +29,8 @@ struct BenchCounters {
   std::atomic<uint64_t> mismatched{0};  // an echo that is not what was sent
   std::atomic<uint64_t> lost{0};        // UDP: echoes that never came; fanout: skipped seqs
   std::atomic<uint64_t> duplicated{0};  // fanout: a seq seen again, or out of order
+  std::atomic<uint64_t> resumes{0};     // fanout --churn: joins with since/epoch answered
+  std::atomic<uint64_t> replayed{0};    // fanout --churn: messages replayed from history
 
   uint64_t errors() const {
     return connect_failed.load(std::memory_order_relaxed) +

@@ -20,6 +20,7 @@ namespace {
 namespace bin = proto::bin;
 
 constexpr size_t kStampBytes = 24;  // u64 intended send time, u64 publisher, u64 count
+constexpr uint64_t kChurnTickMs = 10;
 
 uint64_t read_u64(const std::byte* p) {
   uint64_t v;
@@ -27,14 +28,18 @@ uint64_t read_u64(const std::byte* p) {
   return v;  // the envelope is little-endian, as is this machine
 }
 
+}  // namespace
+
 class FanoutSession final : public LoadSession {
  public:
-  FanoutSession(core::Connection& conn, FanoutClientService& service, bool member,
+  // `state`: a member's (kept over its connections), null for a publisher.
+  FanoutSession(core::Connection& conn, FanoutClientService& service, FanoutMember* state,
                 uint32_t index) noexcept
       : LoadSession(conn, service.counters(), service.run()),
         service_(service),
         config_(service.config()),
-        member_(member),
+        member_(state != nullptr),
+        state_(state),
         index_(index),
         room_("room-" + std::to_string(index % config_.rooms)),
         frames_(64 << 20),
@@ -42,12 +47,34 @@ class FanoutSession final : public LoadSession {
         timer_(&FanoutSession::on_timer, this) {
     begin(config_.protocol, config_.path, config_.host);
   }
+  ~FanoutSession() override {
+    if (state_ != nullptr && state_->session == this) state_->session = nullptr;
+  }
+
+  // --churn: the connection is reset; the member comes back on a new one.
+  void drop_connection() noexcept {
+    state_->session = nullptr;
+    state_ = nullptr;
+    drop();
+  }
 
  private:
   void start() noexcept override {
     if (member_) {
-      std::byte frame[bin::kMaxRequestHead];
-      send_envelope({frame, bin::write_request(frame, bin::kJoin, 0, {}, room_)});
+      std::byte frame[bin::kMaxRequestHead + 8 + 1 + 64];
+      if (!state_->joined_once) {
+        send_envelope({frame, bin::write_request(frame, bin::kJoin, 0, {}, room_)});
+        return;
+      }
+      // Resume: u64 since, u8 epoch length, epoch.
+      size_t n = bin::write_request(frame, bin::kJoin, bin::kFlagResume, {}, room_);
+      std::memcpy(frame + n, &state_->last_seq, 8);
+      n += 8;
+      frame[n++] = static_cast<std::byte>(state_->epoch.size());
+      std::memcpy(frame + n, state_->epoch.data(), state_->epoch.size());
+      n += state_->epoch.size();
+      resuming_ = true;
+      send_envelope({frame, n});
     } else {
       // Publishers wait for every member to be in its room.
       conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + 1);
@@ -156,32 +183,56 @@ class FanoutSession final : public LoadSession {
     switch (op) {
       case bin::kJoined: {
         size_t p = room_end();
-        if (p == 0 || e.size() < p + 8) return fail(counters_.mismatched, "a short joined");
-        last_seq_ = read_u64(e.data() + p);
-        service_.shared().joined.fetch_add(1, std::memory_order_release);
+        if (p == 0 || e.size() < p + 9 || e.size() < p + 9 + std::to_integer<size_t>(e[p + 8])) {
+          return fail(counters_.mismatched, "a short joined");
+        }
+        if (state_ == nullptr) return;  // dropped meanwhile
+        uint64_t seq = read_u64(e.data() + p);
+        state_->epoch.assign(reinterpret_cast<const char*>(e.data() + p + 9),
+                             std::to_integer<size_t>(e[p + 8]));
+        state_->session = this;
+        if (!resuming_) {
+          state_->last_seq = seq;
+          state_->joined_once = true;
+          service_.shared().joined.fetch_add(1, std::memory_order_release);
+          return;
+        }
+        counters_.add(counters_.resumes);
+        live_from_ = seq;
+        if ((std::to_integer<uint8_t>(e[1]) & bin::kFlagRecovered) == 0) {
+          counters_.add(counters_.lost, seq - std::min(seq, state_->last_seq));
+          counters_.note_error("a resume was not recovered");
+          state_->last_seq = seq;
+        }
         return;
       }
       case bin::kMsg: {
         size_t p = room_end();
         if (p == 0 || e.size() < p + 8 + kStampBytes)
           return fail(counters_.mismatched, "a short msg");
+        if (state_ == nullptr) return;  // dropped: what still arrives is not counted
         uint64_t seq = read_u64(e.data() + p);
         uint64_t sent_at = read_u64(e.data() + p + 8);
-        if (seq == last_seq_ + 1) {
-          last_seq_ = seq;
-        } else if (seq > last_seq_ + 1) {
-          counters_.add(counters_.lost, seq - last_seq_ - 1);
-          counters_.note_error("a member missed sequence numbers " + std::to_string(last_seq_ + 1) +
+        uint64_t& last_seq = state_->last_seq;
+        if (seq == last_seq + 1) {
+          last_seq = seq;
+        } else if (seq > last_seq + 1) {
+          counters_.add(counters_.lost, seq - last_seq - 1);
+          counters_.note_error("a member missed sequence numbers " + std::to_string(last_seq + 1) +
                                ".." + std::to_string(seq - 1));
-          last_seq_ = seq;
+          last_seq = seq;
         } else {
           counters_.add(counters_.duplicated);
           counters_.note_error("a member got seq " + std::to_string(seq) + " after " +
-                               std::to_string(last_seq_) + " (duplicate or out of order)");
+                               std::to_string(last_seq) + " (duplicate or out of order)");
           return;
         }
         counters_.add(counters_.received);
         counters_.add(counters_.bytes_received, e.size() - p - 8);
+        if (seq <= live_from_) {  // from history: late by design, not a latency sample
+          counters_.add(counters_.replayed);
+          return;
+        }
         if (service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
           counters_.record(now - sent_at);
         }
@@ -190,10 +241,11 @@ class FanoutSession final : public LoadSession {
       case bin::kGap: {
         size_t p = room_end();
         if (p == 0 || e.size() < p + 16) return fail(counters_.mismatched, "a short gap");
+        if (state_ == nullptr) return;
         uint64_t from = read_u64(e.data() + p), to = read_u64(e.data() + p + 8);
         counters_.add(counters_.lost, to - from + 1);
         counters_.note_error("the gateway skipped messages for a slow member (gap notice)");
-        last_seq_ = std::max(last_seq_, to);
+        state_->last_seq = std::max(state_->last_seq, to);
         return;
       }
       case bin::kAck:
@@ -220,6 +272,9 @@ class FanoutSession final : public LoadSession {
   FanoutClientService& service_;
   const FanoutConfig& config_;
   bool member_;
+  FanoutMember* state_;  // a member's, until its connection is dropped
+  bool resuming_ = false;
+  uint64_t live_from_ = 0;  // a resume's joined seq: messages up to it are replayed
   uint32_t index_;
   std::string room_;
   proto::ServerFrameReader frames_;
@@ -229,7 +284,6 @@ class FanoutSession final : public LoadSession {
   std::vector<std::byte> pub_frame_;
   size_t stamp_at_ = 0;  // where a publish's payload starts in pub_frame_
   uint64_t rng_ = 0x2545F4914F6CDD1Dull;
-  uint64_t last_seq_ = 0;
   uint64_t published_ = 0;
   uint64_t in_flight_ = 0;
   uint64_t interval_ns_ = 0;
@@ -237,12 +291,10 @@ class FanoutSession final : public LoadSession {
   bool sending_ = false;
 };
 
-}  // namespace
-
 FanoutClientService::FanoutClientService(const FanoutConfig& config, BenchCounters& counters,
                                          SharedRunState& run, FanoutShared& shared,
-                                         uint32_t members, uint32_t first_member,
-                                         uint32_t first_publisher) noexcept
+                                         uint32_t members, uint32_t publishers,
+                                         uint32_t first_member, uint32_t first_publisher) noexcept
     : config_(config),
       counters_(counters),
       run_(run),
@@ -250,7 +302,10 @@ FanoutClientService::FanoutClientService(const FanoutConfig& config, BenchCounte
       members_(members),
       first_member_(first_member),
       first_publisher_(first_publisher),
-      tick_(&FanoutClientService::on_tick, this) {}
+      publishers_(publishers),
+      tick_(&FanoutClientService::on_tick, this),
+      churn_(&FanoutClientService::on_churn, this),
+      member_state_(members) {}
 
 FanoutClientService::~FanoutClientService() = default;
 
@@ -258,11 +313,42 @@ std::unique_ptr<core::StreamSession> FanoutClientService::open(core::Connection&
   if (shard_ == nullptr) {
     shard_ = &conn.shard();
     shard_->timers().schedule(tick_, shard_->now_ms() + 1000);
+    if (config_.churn_per_member > 0 && members_ > 0) {
+      shard_->timers().schedule(churn_, shard_->now_ms() + kChurnTickMs);
+    }
+  }
+  if (opened_ >= members_ + publishers_ && !reconnecting_.empty()) {
+    uint32_t ordinal = reconnecting_.front();  // a member coming back
+    reconnecting_.pop_front();
+    return std::make_unique<FanoutSession>(conn, *this, &member_state_[ordinal],
+                                           first_member_ + ordinal);
   }
   uint32_t ordinal = opened_++;
   bool member = ordinal < members_;
   uint32_t index = member ? first_member_ + ordinal : first_publisher_ + (ordinal - members_);
-  return std::make_unique<FanoutSession>(conn, *this, member, index);
+  return std::make_unique<FanoutSession>(conn, *this, member ? &member_state_[ordinal] : nullptr,
+                                         index);
+}
+
+void FanoutClientService::on_churn(void* self) noexcept {
+  auto& service = *static_cast<FanoutClientService*>(self);
+  core::Shard& shard = *service.shard_;
+  if (service.run_.finished.load(std::memory_order_relaxed)) return;
+  shard.timers().schedule(service.churn_, shard.now_ms() + kChurnTickMs);
+  // Drops begin once every member has joined (the publishers start then too).
+  if (service.shared_.joined.load(std::memory_order_acquire) < service.shared_.members) return;
+  service.churn_budget_ +=
+      service.config_.churn_per_member * service.members_ * (kChurnTickMs / 1000.0);
+  for (uint32_t tries = 0; service.churn_budget_ >= 1 && tries < 4 * service.members_; ++tries) {
+    service.churn_rng_ = service.churn_rng_ * 6364136223846793005ull + 1442695040888963407ull;
+    uint32_t ordinal = static_cast<uint32_t>((service.churn_rng_ >> 33) % service.members_);
+    FanoutMember& member = service.member_state_[ordinal];
+    if (member.session == nullptr) continue;  // reconnecting, or not joined yet
+    member.session->drop_connection();
+    service.reconnecting_.push_back(ordinal);
+    shard.connect_again(service);
+    service.churn_budget_ -= 1;
+  }
 }
 
 void FanoutClientService::on_connect_failed(int error) noexcept {

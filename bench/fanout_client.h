@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bench/bench_counters.h"
 #include "bench/echo_client.h"
@@ -22,6 +24,16 @@ class Shard;
 
 namespace rg::bench {
 
+class FanoutSession;
+
+// What a member keeps over its connections (--churn): where it is in its room.
+struct FanoutMember {
+  uint64_t last_seq = 0;
+  std::string epoch;
+  bool joined_once = false;
+  FanoutSession* session = nullptr;  // its current connection's, once joined
+};
+
 struct FanoutConfig {
   Protocol protocol = Protocol::kWebSocket;
   std::string host;  // Host header (WebSocket)
@@ -30,6 +42,7 @@ struct FanoutConfig {
   uint64_t size = 32;             // publish payload bytes (at least 24: time, publisher, count)
   uint32_t pipeline = 1;          // closed loop: publishes awaiting their ack, per publisher
   double rate_per_publisher = 0;  // open loop when > 0
+  double churn_per_member = 0;    // drops and resumes per member per second
 };
 
 // Shared by every load thread.
@@ -43,8 +56,8 @@ class FanoutClientService final : public core::StreamService {
   // This thread's connections: the first `members` it opens are members (global indices
   // from `first_member`), the rest publishers (from `first_publisher`).
   FanoutClientService(const FanoutConfig& config, BenchCounters& counters, SharedRunState& run,
-                      FanoutShared& shared, uint32_t members, uint32_t first_member,
-                      uint32_t first_publisher) noexcept;
+                      FanoutShared& shared, uint32_t members, uint32_t publishers,
+                      uint32_t first_member, uint32_t first_publisher) noexcept;
   ~FanoutClientService() override;
   std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
   void on_connect_failed(int error) noexcept override;
@@ -56,6 +69,7 @@ class FanoutClientService final : public core::StreamService {
 
  private:
   static void on_tick(void* self) noexcept;
+  static void on_churn(void* self) noexcept;
 
   FanoutConfig config_;
   BenchCounters& counters_;
@@ -64,9 +78,15 @@ class FanoutClientService final : public core::StreamService {
   uint32_t members_;
   uint32_t first_member_;
   uint32_t first_publisher_;
+  uint32_t publishers_;
   uint32_t opened_ = 0;
   core::Shard* shard_ = nullptr;
   core::Timer tick_;
+  core::Timer churn_;
+  double churn_budget_ = 0;
+  uint64_t churn_rng_ = 0x9E3779B97F4A7C15ull;
+  std::vector<FanoutMember> member_state_;
+  std::deque<uint32_t> reconnecting_;  // members whose new connection is being opened
 };
 
 }  // namespace rg::bench

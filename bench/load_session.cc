@@ -7,7 +7,7 @@ namespace rg::bench {
 
 LoadSession::~LoadSession() {
   if (ready_) counters_.add(counters_.open, static_cast<uint64_t>(-1));
-  if (!run_.finished.load(std::memory_order_relaxed) && !failed_) {
+  if (!run_.finished.load(std::memory_order_relaxed) && !failed_ && !dropped_) {
     counters_.add(counters_.closed_by_server);
     counters_.note_error("the server closed a connection during the run");
   }
@@ -43,6 +43,11 @@ void LoadSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexce
   }
   ready();
   if (!rest.empty()) on_stream(std::as_bytes(std::span(rest)), now);
+}
+
+void LoadSession::drop() noexcept {
+  dropped_ = true;
+  conn_.close(core::Connection::CloseMode::kAbort);
 }
 
 void LoadSession::fail(std::atomic<uint64_t>& counter, const std::string& why) noexcept {

@@ -39,6 +39,8 @@ class LoadSession : public core::StreamSession {
   // Counts `counter` and notes `why` (once per session), then aborts the connection.
   void fail(std::atomic<uint64_t>& counter, const std::string& why) noexcept;
   bool failed() const noexcept { return failed_; }
+  // Resets the connection on purpose (not counted as the server's close).
+  void drop() noexcept;
 
   core::Connection& conn_;
   BenchCounters& counters_;
@@ -50,6 +52,7 @@ class LoadSession : public core::StreamSession {
   WsUpgrade upgrade_;
   bool ready_ = false;  // raw TCP: from the start; WebSocket: once upgraded
   bool failed_ = false;
+  bool dropped_ = false;
 };
 
 }  // namespace rg::bench

@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
   app.add_option("--members", o.members, "fanout: member connections")
       ->check(CLI::Range(1u, 1000000u))
       ->capture_default_str();
+  app.add_option("--churn", o.churn,
+                 "fanout: members per second that drop their connection (a TCP reset) and come "
+                 "back with since/epoch; every seq must still arrive exactly once")
+      ->check(CLI::Range(0.0, 1e6));
   app.add_option("--json", o.json, "Also write the results to this file as JSON");
   app.add_option("--server-pid", o.server_pid, "connect: report this process's RSS per connection");
   try {

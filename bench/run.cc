@@ -132,6 +132,7 @@ int run(const Options& options) {
   fanout_config.size = o.size;
   fanout_config.pipeline = o.pipeline;
   if (o.rate > 0) fanout_config.rate_per_publisher = o.rate / o.pubs;
+  fanout_config.churn_per_member = o.churn / o.members;
   FanoutShared fanout_shared;
   fanout_shared.members = o.members;
   uint32_t first_member = 0, first_publisher = 0;
@@ -176,7 +177,7 @@ int run(const Options& options) {
       shard->add_outbound(endpoint,
                           std::make_unique<FanoutClientService>(
                               fanout_config, *counters.back(), run_state, fanout_shared,
-                              member_share, first_member, first_publisher),
+                              member_share, pub_share, first_member, first_publisher),
                           share);
       first_member += member_share;
       first_publisher += pub_share;
@@ -315,6 +316,13 @@ int run(const Options& options) {
               us(latency.quantile(0.5)).c_str(), us(latency.quantile(0.9)).c_str(),
               us(latency.quantile(0.99)).c_str(), us(latency.quantile(0.999)).c_str(),
               us(latency.quantile(0.9999)).c_str(), us(latency.max()).c_str(), latency.count());
+  if (fanout && o.churn > 0) {
+    std::printf(
+        "churn         %s resumes (members dropped and back), %s messages replayed "
+        "from history\n",
+        with_commas(static_cast<double>(sum(&BenchCounters::resumes))).c_str(),
+        with_commas(static_cast<double>(sum(&BenchCounters::replayed))).c_str());
+  }
   uint64_t total_errors =
       connect_failed + handshake_failed + closed + mismatched + lost + duplicated;
   std::printf("errors        %" PRIu64 " (connect %" PRIu64 ", handshake %" PRIu64
@@ -349,7 +357,9 @@ int run(const Options& options) {
         << ",\"all_open_after_s\":" << all_open_after << ",\"server_rss_kib_before\":" << rss_before
         << ",\"server_rss_kib_after\":" << rss_after
         << ",\"total_sent\":" << sum(&BenchCounters::sent)
-        << ",\"total_received\":" << sum(&BenchCounters::received) << "}\n";
+        << ",\"total_received\":" << sum(&BenchCounters::received)
+        << ",\"resumes\":" << sum(&BenchCounters::resumes)
+        << ",\"replayed\":" << sum(&BenchCounters::replayed) << "}\n";
   }
   if (interrupted) return 130;
   if (connect_only) return total_errors == 0 && open_at_end == o.conns ? 0 : 1;

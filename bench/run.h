@@ -24,6 +24,7 @@ struct Options {
   uint32_t rooms = 1;
   uint32_t pubs = 1;
   uint32_t members = 100;
+  double churn = 0;  // members dropped (TCP reset) and resumed per second, over all of them
 };
 
 // Returns the exit code: 0 when everything went right, 1 on any error, 130 on SIGINT.

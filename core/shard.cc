@@ -75,6 +75,7 @@ struct Shard::Outbound {
   Endpoint to;
   std::unique_ptr<StreamService> service;
   uint32_t count;
+  uint32_t reconnects = 0;  // connect_again() calls
 };
 
 struct UdpSendSlot {
@@ -644,6 +645,15 @@ void Shard::add_outbound(const Endpoint& to, std::unique_ptr<StreamService> serv
   outbound->service = std::move(service);
   outbound->count = count;
   outbound_.push_back(std::move(outbound));
+}
+
+void Shard::connect_again(StreamService& service) noexcept {
+  for (auto& outbound : outbound_) {
+    if (outbound->service.get() != &service) continue;
+    // Any ordinal of the set: only its source address (past 25,000 connections) matters.
+    start_connect(*outbound, outbound->reconnects++ % std::max<uint32_t>(outbound->count, 1));
+    return;
+  }
 }
 
 void Shard::start_connect(Outbound& outbound, uint32_t ordinal) noexcept {

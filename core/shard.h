@@ -124,6 +124,9 @@ class Shard {
   // address are spread over source addresses 127.0.0.1, .2, ... when one would run out
   // of ephemeral ports.
   void add_outbound(const Endpoint& to, std::unique_ptr<StreamService> service, uint32_t count);
+  // On this shard's thread, once running: one more connection for the outbound `service`
+  // (a load generator's member coming back after a drop), handed to it as before.
+  void connect_again(StreamService& service) noexcept;
   // Before start(): `hook` (owned by the caller, outliving the shard's thread) runs every
   // iteration of the loop.
   void set_loop_hook(LoopHook* hook) noexcept { hook_ = hook; }
