@@ -72,6 +72,52 @@ void BM_DeliverToMembers(benchmark::State& state) {
 }
 BENCHMARK(BM_DeliverToMembers)->Args({1, 0})->Args({100, 0})->Args({10000, 0})->Args({10000, 1});
 
+// A resuming member's replay: `n` messages from the owner's history (by reference) to the
+// member, each framed in its wire form, then the member leaves again.
+void BM_ReplayFromHistory(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  const auto form = static_cast<WireForm>(state.range(1));
+  rg::core::Bus bus(1);
+  rg::gateway::HubConfig config;
+  config.owner.history = n;
+  config.owner.history_bytes = size_t{1} << 30;
+  config.owner.max_replay = n;
+  rg::core::ShardMailbox mailbox(bus, 0);
+  rg::gateway::RoomHub hub(mailbox, config);
+  CountingMember publisher, member;
+  hub.attach(publisher);
+  hub.attach(member);
+  rg::proto::Request pub;
+  pub.op = rg::proto::RequestOp::kPub;
+  pub.room = "bench";
+  pub.data = R"({"x":12.5,"y":-3.25,"hp":100,"name":"player-42"})";
+  pub.data_is_json = true;
+  for (size_t i = 0; i < n; ++i) hub.handle(publisher, WireForm::kWsJson, pub);
+  mailbox.on_tick();
+  rg::proto::Request resume;
+  resume.op = rg::proto::RequestOp::kJoin;
+  resume.room = "bench";
+  resume.has_since = true;
+  resume.since = 0;
+  rg::proto::Request leave;
+  leave.op = rg::proto::RequestOp::kLeave;
+  leave.room = "bench";
+  for (auto _ : state) {
+    hub.handle(member, form, resume);
+    mailbox.on_tick();  // the owner (this shard) answers; the replay is sent
+    hub.handle(member, form, leave);
+    mailbox.on_tick();
+  }
+  if (hub.stats().replayed != n * state.iterations()) state.SkipWithError("replay incomplete");
+  state.SetItemsProcessed(static_cast<int64_t>(n) * state.iterations());
+  state.counters["replayed/s"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+  hub.detach(member);
+  hub.detach(publisher);
+}
+BENCHMARK(BM_ReplayFromHistory)->Args({100, 0})->Args({10000, 0})->Args({10000, 2});
+
 struct Token final : rg::core::BusMessage {};
 
 // Messages handed from one thread's port to another's, flushed in batches of 64 (as a
