@@ -22,13 +22,13 @@ struct Membership {
   LocalRoom* room = nullptr;
   uint32_t slot = 0;  // this member's index in room->members
   WireForm form = WireForm::kWsJson;
+  bool presence_notices = false;  // the member asked for join and leave notices
   // --slow-consumer=drop: sequence numbers skipped because the member could not keep up,
   // told to it before the next message it does receive. 0: none.
   uint64_t gap_from = 0;
   uint64_t gap_to = 0;
   // A resume in progress (owned by the hub): live messages wait behind the replay.
   PendingReplay* replay = nullptr;
-  bool presence_notices = false;  // the member asked for join and leave notices
 };
 
 class Member {
@@ -52,14 +52,12 @@ class Member {
   virtual void release_reads() noexcept {}
 
   uint64_t member_id() const noexcept { return id_; }
-  // Its name in the protocol, unique in the gateway ("shard.id").
-  std::string_view name() const noexcept { return name_; }
+
   std::vector<Membership>& memberships() noexcept { return memberships_; }
 
  private:
   friend class RoomHub;
   uint64_t id_ = 0;  // set by RoomHub::attach, unique within the shard
-  std::string name_;
   bool held_ = false;
   bool gap_owed_ = false;      // listed in RoomHub::gap_owed_
   uint32_t replies_owed_ = 0;  // joins and leaves waiting for their rooms' owners

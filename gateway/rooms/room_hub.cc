@@ -31,7 +31,6 @@ std::string RoomStats::to_string() const {
 
 void RoomHub::attach(Member& member) noexcept {
   member.id_ = next_member_id_++;
-  member.name_ = member_name(shard(), member.id_);
   members_.emplace(member.id_, &member);
 }
 

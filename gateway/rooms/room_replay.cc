@@ -41,7 +41,8 @@ void RoomHub::on_replay(const RoomMessage& message) noexcept {
   joined.room = message.room();
   joined.seq = message.seq();
   joined.epoch = message.epoch();
-  joined.member = member.name();
+  std::string name = member_name(shard(), member.id_);  // (not kept: members are many)
+  joined.member = name;
   joined.resumed = true;
   joined.recovered = message.recovered();
   reply_joined(member, replay->form, joined, replay->id);

@@ -63,7 +63,8 @@ void RoomHub::reply_joined(Member& member, WireForm form, const LocalRoom& room,
   joined.room = room.name;
   joined.seq = room.last_seq;
   joined.epoch = room.epoch;
-  joined.member = member.name();
+  std::string name = member_name(shard(), member.id_);  // (not kept: members are many)
+  joined.member = name;
   reply_joined(member, form, joined, id);
 }
 
