@@ -127,6 +127,8 @@ int run_gateway(const Options& options) {
   rooms.owner.max_idle_rooms = std::max<uint64_t>(1, options.max_idle_rooms / shard_count);
   rooms.owner.history_total_bytes = options.history_total / shard_count;  // likewise
   rooms.owner.idle_room_ttl_ms = static_cast<uint64_t>(options.idle_room_ttl_s * 1000);
+  rooms.session_ttl_ms = static_cast<uint64_t>(options.session_ttl_s * 1000);
+  rooms.max_sessions = std::max<uint64_t>(1, options.max_sessions / shard_count);
   // Each shard's mailbox is its loop hook; the rooms are one of its services.
   std::vector<std::unique_ptr<core::ShardMailbox>> mailboxes;
   std::vector<std::unique_ptr<RoomHub>> hubs;

@@ -169,6 +169,16 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Members listed in a presence answer (its count is always exact)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{65535}))
       ->capture_default_str();
+  app.add_option("--session-ttl", o.session_ttl_s,
+                 "Seconds a session's record (its rooms and where it was in each) waits for a "
+                 "new connection to take it back (0: no sessions)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  app.add_option("--max-sessions", o.max_sessions,
+                 "Session records kept over the gateway (split between shards), oldest "
+                 "forgotten first")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 24))
+      ->capture_default_str();
   app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
                  "Seconds after which a silent UDP member leaves its rooms")
       ->check(CLI::Range(0.1, 86400.0))

@@ -42,6 +42,8 @@ struct Options {
   double dedupe_window_s = 120;         // and for at most this long
   uint64_t max_presence_info = 1024;    // bytes of a join's "info"
   uint64_t presence_limit = 1000;       // members listed in a presence answer
+  double session_ttl_s = 120;           // a session's record waits this long for its client
+  uint64_t max_sessions = 10000;        // session records kept (all shards)
   double udp_idle_timeout_s = 30;       // a silent UDP member expires
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;

@@ -104,6 +104,36 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
     case kPresence:
       out.op = RequestOp::kPresence;
       break;
+    case kSession: {
+      out.op = RequestOp::kSession;
+      if ((flags & kFlagToken) == 0) return {};
+      uint8_t token_length, low, high;
+      if (!in.u8(token_length) || !in.bytes(token_length, out.session)) {
+        return fail(ErrorCode::kBadRequest, "token runs past the frame");
+      }
+      if (out.session.size() > kMaxSessionBytes) {
+        return fail(ErrorCode::kBadRequest, "a session token is at most 64 bytes");
+      }
+      std::string_view offsets = in.rest();
+      Reader entries(std::as_bytes(std::span(offsets.data(), offsets.size())));
+      if (!entries.u8(low) || !entries.u8(high)) {
+        return fail(ErrorCode::kBadRequest, "offsets run past the frame");
+      }
+      for (size_t i = 0, n = size_t{low} | size_t{high} << 8; i < n; ++i) {
+        uint8_t room_length;
+        std::string_view room, seq;
+        if (!entries.u8(room_length) || !entries.bytes(room_length, room) ||
+            !entries.bytes(8, seq)) {
+          return fail(ErrorCode::kBadRequest, "offsets run past the frame");
+        }
+        if (!is_valid_room_name(room)) {
+          return fail(ErrorCode::kBadRoom, "room names are 1-128 letters, digits, _ . : -");
+        }
+      }
+      if (entries.left() != 0) return fail(ErrorCode::kBadRequest, "bytes after the last field");
+      out.offsets = offsets;
+      return {};
+    }
     default:
       return fail(ErrorCode::kUnknownOp, "unknown op byte");
   }
@@ -231,6 +261,14 @@ size_t write_cookie(std::byte* out, std::span<const std::byte, kCookieBytes> coo
   Writer w(out);
   w.header(kCookie, 0, {});
   w.raw(std::string_view(reinterpret_cast<const char*>(cookie.data()), cookie.size()));
+  return w.size();
+}
+
+size_t write_session(std::byte* out, std::string_view token, bool resumed,
+                     std::string_view id) noexcept {
+  Writer w(out);
+  w.header(kSessionReply, resumed ? kFlagResumed : 0, id);
+  w.room(token.substr(0, 64));  // a u8 length and the bytes
   return w.size();
 }
 

@@ -26,6 +26,8 @@ inline constexpr uint8_t kPub = 0x03;    // room [key: u8 length, key], data (th
 inline constexpr uint8_t kHello = 0x04;  // (UDP) padding: at least kMinHelloSize in all
 inline constexpr uint8_t kPing = 0x05;
 inline constexpr uint8_t kPresence = 0x06;  // room
+// session: [flag kFlagToken: u8 token length, token, u16 count, count x (room, u64 seq)]
+inline constexpr uint8_t kSession = 0x07;
 // Server to client.
 // joined: room, u64 seq, u8 epoch length, epoch, u8 member length, member
 inline constexpr uint8_t kJoined = 0x81;
@@ -42,6 +44,8 @@ inline constexpr uint8_t kPresenceList = 0x89;
 // presence notice: room, u8 event (kEventJoin, kEventLeave), u8 member length, member,
 // u16 info length, info
 inline constexpr uint8_t kPresenceEvent = 0x8a;
+// session answer: u8 token length, token (flag kFlagResumed: the session was taken back)
+inline constexpr uint8_t kSessionReply = 0x8b;
 inline constexpr uint8_t kEventJoin = 1;
 inline constexpr uint8_t kEventLeave = 2;
 
@@ -55,6 +59,7 @@ inline constexpr uint8_t kFlagPresence = 0x10;   // join: send this member prese
 inline constexpr uint8_t kFlagRecovered = 0x04;  // joined: the resume was recovered
 inline constexpr uint8_t kFlagResumed = 0x08;    // joined: the join asked to resume
 inline constexpr uint8_t kFlagDuplicate = 0x04;  // ack: the key was seen; the first seq
+inline constexpr uint8_t kFlagToken = 0x04;      // session: a token (and offsets) follow
 
 // A hello is at least as long as the cookie reply, so that the gateway never answers a
 // forged source address with more bytes than it was sent.
@@ -90,6 +95,8 @@ size_t write_error(std::byte* out, ErrorCode code, std::string_view message,
 size_t write_gap(std::byte* out, std::string_view room, uint64_t from, uint64_t to) noexcept;
 size_t write_cookie(std::byte* out, std::span<const std::byte, kCookieBytes> cookie) noexcept;
 size_t write_pong(std::byte* out, std::string_view id) noexcept;
+size_t write_session(std::byte* out, std::string_view token, bool resumed,
+                     std::string_view id) noexcept;
 
 // Presence frames, appended to `out` (they can be long: up to --presence-limit members).
 void append_presence_head(std::string& out, std::string_view room, std::string_view id,

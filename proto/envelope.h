@@ -8,7 +8,7 @@
 
 namespace rg::proto {
 
-enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing, kPresence };
+enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing, kPresence, kSession };
 
 struct Request {
   RequestOp op = RequestOp::kPing;
@@ -31,6 +31,12 @@ struct Request {
   bool presence = false;
   // pub: the idempotency key (empty: none), 1 to kMaxKeyBytes bytes.
   std::string_view key;
+  // session: the token of the session to take back (empty: a new session), and the
+  // client's own last seq per room, as the form wrote them (checked when parsed; read
+  // with JsonRequestParser::for_each_offset).
+  std::string_view session;
+  std::string_view offsets;
+  bool offsets_json = false;
 };
 
 // Error codes, shared by both wire forms (the binary form sends the number).
@@ -66,6 +72,7 @@ inline constexpr size_t kMaxIdBytes = 128;
 inline constexpr size_t kCookieBytes = 16;
 inline constexpr size_t kMaxKeyBytes = 64;
 inline constexpr size_t kMaxEpochBytes = 64;
+inline constexpr size_t kMaxSessionBytes = 64;
 
 // 1 to 128 bytes of ASCII letters, digits and _ . : -
 bool is_valid_room_name(std::string_view room) noexcept;

@@ -130,6 +130,28 @@ struct JsonRequestParser::Impl {
   od::parser inner;  // walks a container value found by `parser`, whose document stays live
   const char* buffer_end = nullptr;  // the last readable byte of the request's padding
   std::string scratch;               // is_valid_value()'s padded copy
+
+  // Walks a session request's "rooms" object (in the padded request), calling `fn` for
+  // each entry; false when an entry is not a room name mapped to a whole number.
+  template <class Fn>
+  bool walk_offsets(std::string_view object, Fn&& fn) noexcept {
+    od::document doc;
+    size_t capacity = static_cast<size_t>(buffer_end - object.data());
+    if (inner.iterate(object.data(), object.size(), capacity).get(doc)) return false;
+    od::object entries;
+    if (doc.get_object().get(entries)) return false;
+    for (auto field : entries) {
+      std::string_view room;
+      uint64_t seq;
+      if (field.unescaped_key().get(room) || !is_valid_room_name(room)) return false;
+      if (field.value().get_uint64().get(seq)) return false;
+      fn(room, seq);
+    }
+    return true;
+  }
+  bool offsets_valid(std::string_view object) noexcept {
+    return walk_offsets(object, [](std::string_view, uint64_t) {});
+  }
 };
 
 // The exact bytes of `value` (without surrounding whitespace), after checking all of them.
@@ -186,12 +208,12 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   std::string_view op;
   bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
   bool have_since = false, have_epoch = false, have_info = false, have_presence = false,
-       have_key = false;
+       have_key = false, have_session = false, have_rooms = false;
   // A field of the wrong type is reported only if the op uses that field (a ping's "room"
   // is as ignored as any unknown field), and only after the whole request was found to
   // be valid JSON, with its id.
   RequestError op_error, id_error, room_error, echo_error, since_error, epoch_error, info_error,
-      presence_error, key_error;
+      presence_error, key_error, session_error, rooms_error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -305,6 +327,30 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
       } else {
         info_error = fail(ErrorCode::kBadRequest, "\"info\" must be an object");
       }
+    } else if (key == "session") {
+      if (have_session) return fail(ErrorCode::kBadRequest, "\"session\" appears twice");
+      have_session = true;
+      auto read = [&](od::value& v) { return !v.get_string().get(out.session); };
+      if (!typed_field(value, od::json_type::string, read, session_error,
+                       fail(ErrorCode::kBadRequest, "\"session\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+      if (out.session.size() > kMaxSessionBytes) {
+        session_error = fail(ErrorCode::kBadRequest, "\"session\" is longer than 64 bytes");
+      }
+    } else if (key == "rooms") {
+      if (have_rooms) return fail(ErrorCode::kBadRequest, "\"rooms\" appears twice");
+      have_rooms = true;
+      od::json_type type;
+      if (value.type().get(type)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      std::string_view raw;
+      if (raw_value(*impl_, value, raw)) return fail(ErrorCode::kBadJson, "not valid JSON");
+      if (type != od::json_type::object) {
+        rooms_error = fail(ErrorCode::kBadRequest, "\"rooms\" must be an object");
+      } else {
+        out.offsets = raw;
+        out.offsets_json = true;
+      }
     } else if (key == "presence") {
       if (have_presence) return fail(ErrorCode::kBadRequest, "\"presence\" appears twice");
       have_presence = true;
@@ -332,11 +378,24 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     out.op = RequestOp::kPub;
   } else if (op == "presence") {
     out.op = RequestOp::kPresence;
+  } else if (op == "session") {
+    out.op = RequestOp::kSession;
+    if (session_error) return session_error;
+    if (rooms_error) return rooms_error;
+    if (!out.offsets.empty() && !impl_->offsets_valid(out.offsets)) {
+      return fail(ErrorCode::kBadRequest,
+                  "\"rooms\" maps room names to whole numbers >= 0 (the last seq received)");
+    }
+    out.room = {};
+    out.key = out.epoch = out.info = {};
+    out.has_since = out.presence = false;
+    return {};
   } else if (op == "ping") {
     out.op = RequestOp::kPing;
     return {};
   } else {
-    return fail(ErrorCode::kUnknownOp, "unknown \"op\" (join, leave, pub, presence, ping)");
+    return fail(ErrorCode::kUnknownOp,
+                "unknown \"op\" (join, leave, pub, presence, session, ping)");
   }
   if (room_error) return room_error;
   if (!have_room) return fail(ErrorCode::kBadRequest, "missing \"room\"");
@@ -363,6 +422,29 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
     out.presence = false;
   }
   return {};
+}
+
+void JsonRequestParser::for_each_offset(const Request& request, OffsetFn fn,
+                                        void* context) noexcept {
+  if (request.offsets.empty()) return;
+  if (request.offsets_json) {
+    // buffer_end still bounds the request these offsets came from.
+    impl_->walk_offsets(request.offsets,
+                        [&](std::string_view room, uint64_t seq) { fn(context, room, seq); });
+    return;
+  }
+  // Binary: u16 count, count x (u8 room length, room, u64 seq), checked by the parser.
+  std::string_view in = request.offsets;
+  size_t count = static_cast<uint8_t>(in[0]) | size_t{static_cast<uint8_t>(in[1])} << 8;
+  in.remove_prefix(2);
+  for (size_t i = 0; i < count; ++i) {
+    size_t n = static_cast<uint8_t>(in[0]);
+    std::string_view room = in.substr(1, n);
+    uint64_t seq = 0;
+    for (int b = 7; b >= 0; --b) seq = seq << 8 | static_cast<uint8_t>(in[1 + n + b]);
+    in.remove_prefix(1 + n + 8);
+    fn(context, room, seq);
+  }
 }
 
 bool JsonRequestParser::is_valid_value(std::string_view text) noexcept {
@@ -510,6 +592,15 @@ void append_json_gap(std::string& out, std::string_view room, uint64_t from, uin
   append_number(out, from);
   out += ",\"to\":";
   append_number(out, to);
+  out += '}';
+}
+
+void append_json_session(std::string& out, std::string_view token, bool resumed,
+                         std::string_view id) {
+  out += "{\"op\":\"session\",\"session\":\"";
+  out += token;  // digits, '-' and hex digits
+  out += resumed ? "\",\"resumed\":true" : "\",\"resumed\":false";
+  append_id(out, id);
   out += '}';
 }
 

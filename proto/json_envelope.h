@@ -32,6 +32,11 @@ class JsonRequestParser {
   // Whether `text` is exactly one JSON value (with optional whitespace). `text` needs no
   // padding: it is copied (binary clients rarely publish JSON).
   bool is_valid_value(std::string_view text) noexcept;
+  // Calls `fn(context, room, seq)` for each entry of a session request's offsets, in
+  // either form (checked when the request was parsed). A JSON request's offsets must
+  // still lie in its padded text.
+  using OffsetFn = void (*)(void* context, std::string_view room, uint64_t seq);
+  void for_each_offset(const Request& request, OffsetFn fn, void* context) noexcept;
 
   struct Impl;  // the simdjson parsers (their namespace is an alias: it cannot be declared)
 
@@ -69,6 +74,8 @@ void append_json_error(std::string& out, ErrorCode code, std::string_view messag
                        std::string_view id);
 void append_json_gap(std::string& out, std::string_view room, uint64_t from, uint64_t to);
 void append_json_pong(std::string& out, std::string_view id);
+void append_json_session(std::string& out, std::string_view token, bool resumed,
+                         std::string_view id);
 
 // A room message: {"op":"msg","room":R,"seq":N,"data":D}. JSON data is spliced as is;
 // binary data becomes a base64 string and the message says "bin":true.

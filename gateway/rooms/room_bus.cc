@@ -80,8 +80,10 @@ RoomHub::RoomHub(core::ShardMailbox& mailbox, const HubConfig& config)
       mailbox_(mailbox),
       owned_(mailbox.shards(), config.owner, &RoomHub::owner_send, this),
       ownership_(config.ownership ? config.ownership(*this, *this)
-                                  : std::make_unique<ShardOwnership>(*this)) {
+                                  : std::make_unique<ShardOwnership>(*this)),
+      sessions_(mailbox.self(), config.max_sessions, config.session_ttl_ms) {
   mailbox.subscribe(kRoomsTopic, &RoomHub::on_bus, this);
+  mailbox.subscribe(kSessionsTopic, &RoomHub::on_session_bus, this);
   mailbox.add_service(*this);
 }
 
@@ -226,6 +228,7 @@ void RoomHub::on_unavailable(std::string_view name) noexcept {
 
 void RoomHub::on_tick() noexcept {
   owned_.set_now(core::monotonic_ms());
+  sessions_.expire(core::monotonic_ms());
   if (owned_.forget_expired() > 0) activity_ = true;
   // Leaves reach the owner before the shard's own leave of a room it retires below.
   for (LocalRoom* room : presence_leaving_) {

@@ -19,10 +19,11 @@ std::string RoomStats::to_string() const {
                 " slow_skipped=%" PRIu64 " gaps_told=%" PRIu64 " udp_oversize=%" PRIu64
                 " udp_undelivered=%" PRIu64 " held=%" PRIu64 " seq_jumps=%" PRIu64
                 " resumes=%" PRIu64 " recovered=%" PRIu64 " replayed=%" PRIu64
-                " duplicates=%" PRIu64 " presence_events=%" PRIu64 " unavailable=%" PRIu64,
+                " duplicates=%" PRIu64 " presence_events=%" PRIu64 " unavailable=%" PRIu64
+                " sessions_kept=%" PRIu64 " sessions_resumed=%" PRIu64,
                 published, delivered, acks, slow_closed, slow_skipped, gaps_told, udp_oversize,
                 udp_undelivered, held, seq_jumps, resumes, recovered, replayed, duplicates,
-                presence_events, unavailable);
+                presence_events, unavailable, sessions_kept, sessions_resumed);
   return text;
 }
 
@@ -35,6 +36,8 @@ void RoomHub::attach(Member& member) noexcept {
 }
 
 void RoomHub::detach(Member& member) noexcept {
+  if (member.durable_) keep_session(member);  // before its rooms are gone
+  infos_.erase(member.id_);
   while (!member.memberships_.empty()) remove_membership(member, member.memberships_.size() - 1);
   // Resumes left before their answer name the member: they end with it.
   for (size_t i = replays_.size(); i-- > 0;) {
@@ -62,6 +65,8 @@ void RoomHub::handle(Member& member, WireForm form, const proto::Request& reques
       return publish(member, form, request);
     case proto::RequestOp::kPresence:
       return presence_query(member, form, request);
+    case proto::RequestOp::kSession:
+      return session(member, form, request);
     case proto::RequestOp::kPing:
       return reply_pong(member, form, request.id);
     case proto::RequestOp::kHello:
@@ -130,6 +135,7 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
   room.members.push_back({&member, static_cast<uint32_t>(member.memberships_.size())});
   member.memberships_.push_back(membership);
   tell_presence_join(room, member, request.info);
+  if (!request.info.empty()) infos_[member.id_].emplace_back(room.name, std::string(request.info));
   if (request.has_since) {
     ask_resume(member, member.memberships_.back(), request);
   } else if (room.active) {
@@ -146,6 +152,7 @@ void RoomHub::ask_resume(Member& member, Membership& membership,
   replay->room = membership.room->name;
   replay->form = membership.form;
   replay->id = std::string(request.id);
+  replay->last_sent = request.since;
   membership.replay = replay.get();
   replays_.push_back(std::move(replay));
   ++member.replies_owed_;
@@ -235,6 +242,9 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
     } else {
       end_replay(gone.replay);
     }
+  }
+  if (auto infos = infos_.find(member.id_); infos != infos_.end()) {
+    std::erase_if(infos->second, [&](const auto& entry) { return entry.first == room.name; });
   }
   // The owner's presence set loses it (batched per tick).
   uint64_t id = member.id_;

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -26,6 +27,7 @@
 #include "gateway/rooms/room_message.h"
 #include "gateway/rooms/room_owner.h"
 #include "gateway/rooms/room_ownership.h"
+#include "gateway/sessions/session_table.h"
 #include "proto/envelope.h"
 #include "proto/json_envelope.h"
 
@@ -44,7 +46,9 @@ struct HubConfig {
   size_t max_payload = 64 * 1024;
   size_t max_outbuf = 4 << 20;
   size_t max_datagram = 2048;
-  size_t max_presence_info = 1024;  // bytes of a join's "info"
+  size_t max_presence_info = 1024;   // bytes of a join's "info"
+  uint64_t session_ttl_ms = 120000;  // a session's record waits this long (0: no sessions)
+  size_t max_sessions = 5000;        // records this shard keeps (--max-sessions / shards)
   SlowConsumer slow_consumer = SlowConsumer::kClose;
   // Makes the hub's RoomOwnership (answering through `back`). Empty: the shards of this
   // process own the rooms (a hash of the name picks the shard).
@@ -59,16 +63,18 @@ struct RoomStats {
   uint64_t slow_closed = 0;   // members cut off for not keeping up
   uint64_t slow_skipped = 0;  // messages skipped for members that could not keep up
   uint64_t gaps_told = 0;
-  uint64_t udp_oversize = 0;     // messages not sent to UDP members: larger than a datagram
-  uint64_t udp_undelivered = 0;  // no UDP send slot free
-  uint64_t held = 0;             // times a publisher's reads were held by bus back-pressure
-  uint64_t seq_jumps = 0;        // a delivery skipped a sequence number (must stay 0)
-  uint64_t resumes = 0;          // joins with `since`
-  uint64_t recovered = 0;        // of which recovered
-  uint64_t replayed = 0;         // messages sent from history to resuming members
-  uint64_t duplicates = 0;       // keyed publishes answered as duplicates
-  uint64_t presence_events = 0;  // join/leave notices sent to members
-  uint64_t unavailable = 0;      // memberships ended because an owner could not be reached
+  uint64_t udp_oversize = 0;      // messages not sent to UDP members: larger than a datagram
+  uint64_t udp_undelivered = 0;   // no UDP send slot free
+  uint64_t held = 0;              // times a publisher's reads were held by bus back-pressure
+  uint64_t seq_jumps = 0;         // a delivery skipped a sequence number (must stay 0)
+  uint64_t resumes = 0;           // joins with `since`
+  uint64_t recovered = 0;         // of which recovered
+  uint64_t replayed = 0;          // messages sent from history to resuming members
+  uint64_t duplicates = 0;        // keyed publishes answered as duplicates
+  uint64_t presence_events = 0;   // join/leave notices sent to members
+  uint64_t unavailable = 0;       // memberships ended because an owner could not be reached
+  uint64_t sessions_kept = 0;     // sessions whose connection went away, kept
+  uint64_t sessions_resumed = 0;  // sessions taken back by a new connection
   std::string to_string() const;
 };
 
@@ -80,6 +86,7 @@ struct PendingReplay {
   std::string room;
   WireForm form = WireForm::kWsJson;
   std::string id;                     // the join's request id
+  uint64_t last_sent = 0;             // the last seq sent to the member (its `since` at first)
   bool answered = false;              // `joined` was sent; `queue` is being sent
   bool left = false;                  // the member left before the answer: `left` follows `joined`
   std::string left_id;                // that leave's request id
@@ -160,6 +167,14 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void remove_membership(Member& member, size_t index, std::string_view leave_id = {},
                          bool leaving = false) noexcept;
   void presence_query(Member& member, WireForm form, const proto::Request& request) noexcept;
+  // Sessions (room_sessions.cc).
+  void session(Member& member, WireForm form, const proto::Request& request) noexcept;
+  void keep_session(Member& member) noexcept;
+  void resume_session(Member& member, std::optional<SessionRecord> record) noexcept;
+  static void on_session_bus(void* self, unsigned from, unsigned lane,
+                             core::BusMessage* message) noexcept;
+  void reply_session(Member& m, WireForm form, std::string_view token, bool resumed,
+                     std::string_view id) noexcept;
   // Checks a join's resume and presence fields; false when refused (answered already).
   bool check_join_fields(Member& member, WireForm form, const proto::Request& request) noexcept;
   void ask_resume(Member& member, Membership& membership, const proto::Request& request) noexcept;
@@ -222,6 +237,20 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   std::vector<LocalRoom*> retire_;            // rooms that may have lost their last member
   std::vector<LocalRoom*> presence_leaving_;  // rooms with leaves to tell their owners
   std::vector<std::unique_ptr<PendingReplay>> replays_;
+  // Presence info of the memberships that gave one (member id -> (room, info)): kept
+  // for sessions, off the members themselves (most give none).
+  std::unordered_map<uint64_t, std::vector<std::pair<std::string, std::string>>> infos_;
+  // Members with a session: their token, and (while its record is on its way from its
+  // home shard) the session request waiting for it.
+  struct Durable {
+    std::string token;
+    bool taking = false;
+    WireForm form = WireForm::kWsJson;
+    std::string id;
+    std::vector<std::pair<std::string, uint64_t>> offsets;  // the client's own last seqs
+  };
+  std::unordered_map<uint64_t, Durable> durable_;
+  SessionTable sessions_;
   size_t replays_sending_ = 0;  // answered replays with messages still to send
   proto::JsonRequestParser json_;
   std::string reply_;  // scratch for JSON replies

@@ -104,6 +104,7 @@ bool RoomHub::pump(PendingReplay& replay) noexcept {
       if (queued > 0 && queued + length > config_.max_outbuf) return false;  // paced
       member.send_encoded(encode_message(*message, replay.form), 0, length);
     }
+    replay.last_sent = message->seq();
     if (replay.from_history > 0) {
       --replay.from_history;
       ++stats_.replayed;

@@ -105,4 +105,11 @@ void RoomHub::reply_pong(Member& member, WireForm form, std::string_view id) noe
       [&](std::byte* o) { return proto::bin::write_pong(o, id); });
 }
 
+void RoomHub::reply_session(Member& member, WireForm form, std::string_view token, bool resumed,
+                            std::string_view id) noexcept {
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_session(o, token, resumed, id); },
+      [&](std::byte* o) { return proto::bin::write_session(o, token, resumed, id); });
+}
+
 }  // namespace rg::gateway

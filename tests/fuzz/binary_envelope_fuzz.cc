@@ -10,6 +10,7 @@
 #include <string>
 
 #include "proto/binary_envelope.h"
+#include "proto/json_envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace bin = rg::proto::bin;
@@ -22,6 +23,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (r.op == RequestOp::kHello || r.op == RequestOp::kPing) return 0;  // the rest is ignored
+  if (r.op == RequestOp::kSession) {
+    // A token of at most 64 bytes, and offsets that are the rest of the frame.
+    if (r.session.size() > rg::proto::kMaxSessionBytes) std::abort();
+    if (!r.offsets.empty() &&
+        reinterpret_cast<const uint8_t*>(r.offsets.data()) + r.offsets.size() != data + size) {
+      std::abort();
+    }
+    static rg::proto::JsonRequestParser reader;
+    size_t entries = 0;
+    reader.for_each_offset(
+        r,
+        [](void* n, std::string_view room, uint64_t) {
+          if (!rg::proto::is_valid_room_name(room)) std::abort();
+          ++*static_cast<size_t*>(n);
+        },
+        &entries);
+    return 0;
+  }
   if (!rg::proto::is_valid_room_name(r.room)) std::abort();
   std::string again;
   uint8_t op = r.op == RequestOp::kJoin       ? bin::kJoin

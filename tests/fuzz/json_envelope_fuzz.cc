@@ -26,6 +26,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   using rg::proto::RequestOp;
+  if (request.op == RequestOp::kSession) {
+    if (request.session.size() > rg::proto::kMaxSessionBytes) std::abort();
+    parser.for_each_offset(
+        request,
+        [](void*, std::string_view room, uint64_t) {
+          if (!rg::proto::is_valid_room_name(room)) std::abort();
+        },
+        nullptr);
+    return 0;
+  }
   if (request.op != RequestOp::kPing && !rg::proto::is_valid_room_name(request.room)) std::abort();
   // (A string id may have 128 bytes between its quotes.)
   if (request.id.size() > rg::proto::kMaxIdBytes + 2) std::abort();

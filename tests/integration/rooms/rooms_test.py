@@ -81,6 +81,10 @@ def parse_env(b):
             out["recovered"] = bool(flags & 0x04)
     if op == 0x84:
         out["duplicate"] = bool(flags & 0x04)
+    if op == 0x8b:
+        n = b[p]
+        out["token"] = b[p + 1:p + 1 + n].decode()
+        out["resumed"] = bool(flags & 0x08)
     if op in (0x89, 0x8a):
         rl = b[p]
         out["room"] = b[p + 1:p + 1 + rl].decode()

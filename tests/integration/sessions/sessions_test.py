@@ -412,6 +412,98 @@ async def binary_members_resume_too(gw):
     assert j["op"] == 0x81 and j["recovered"] is False and j["seq"] == 6, j
 
 
+# --- durable sessions: a token takes a dropped connection's rooms back ------------------
+
+async def a_session_token_brings_the_rooms_back(gw):
+    ws = await ws_connect(gw)
+    await ws.send(json.dumps({"op": "session", "id": 1}))
+    s = await next_op(ws, "session")
+    assert s["resumed"] is False and s["id"] == 1 and s["session"], s
+    token = s["session"]
+    await ws.send(json.dumps({"op": "join", "room": "s1", "info": {"n": 1}, "presence": True}))
+    await ws.send(json.dumps({"op": "join", "room": "s2"}))
+    first = {}
+    for _ in range(2):
+        j = await next_op(ws, "joined")
+        first[j["room"]] = j
+    pub = await ws_connect(gw)
+    for n in range(3):
+        await pub.send(json.dumps({"op": "pub", "room": "s1", "id": n, "data": n}))
+        await next_op(pub, "ack")
+    got = [(await next_op(ws, "msg"))["seq"] for _ in range(3)]
+    assert got == [1, 2, 3], got
+    ws.transport.abort()
+    await asyncio.sleep(0.2)  # the gateway keeps the session's record
+    for n in range(3, 8):
+        await pub.send(json.dumps({"op": "pub", "room": "s1", "id": n, "data": n}))
+        await pub.send(json.dumps({"op": "pub", "room": "s2", "id": 100 + n, "data": n}))
+    for _ in range(10):
+        await next_op(pub, "ack")
+    # A new connection on another shard than the session's home (the token names it; a
+    # member name names its connection's shard) takes the session back; the token is
+    # then spent.
+    home = token.split("-")[0]
+    back = None
+    for attempt in range(40):
+        c = await ws_connect(gw)
+        await c.send(json.dumps({"op": "join", "room": "probe"}))
+        if (await next_op(c, "joined"))["member"].split(".")[0] != home:
+            back = c
+            break
+        await c.close()
+    assert back is not None, "no connection landed on another shard"
+    await back.send(json.dumps({"op": "leave", "room": "probe"}))
+    await next_op(back, "left")
+    others = [back, await ws_connect(gw), await ws_connect(gw)]
+    # The client says where it is in s1 (exact); s2 resumes from what the gateway handed.
+    await back.send(json.dumps({"op": "session", "session": token, "rooms": {"s1": 3}, "id": 2}))
+    s = await next_op(back, "session")
+    assert s["resumed"] is True and s["session"] != token, s
+    joined = {}
+    seen = {"s1": [], "s2": []}
+    while len(joined) < 2 or len(seen["s1"]) < 5 or len(seen["s2"]) < 5:
+        m = json.loads(await back.recv())
+        if m["op"] == "joined":
+            assert m["recovered"] is True, m
+            joined[m["room"]] = m
+        elif m["op"] == "msg":
+            assert m["room"] in joined, "a message before its room's joined"
+            seen[m["room"]].append(m["seq"])
+    assert seen == {"s1": [4, 5, 6, 7, 8], "s2": [1, 2, 3, 4, 5]}, seen
+    assert all(joined[r]["epoch"] == first[r]["epoch"] for r in ("s1", "s2")), (joined, first)
+    # The presence info came back too.
+    await back.send(json.dumps({"op": "presence", "room": "s1", "id": 3}))
+    p = await next_op(back, "presence")
+    assert p["count"] == 1 and p["members"][0]["info"] == {"n": 1}, p
+    # A spent token, and a made-up one, give a new session with nothing in it.
+    await others[1].send(json.dumps({"op": "session", "session": token}))
+    assert (await next_op(others[1], "session"))["resumed"] is False
+    await others[2].send(json.dumps({"op": "session", "session": "9-00"}))
+    assert (await next_op(others[2], "session"))["resumed"] is False
+    # Over raw TCP with the binary envelope: a new session, dropped, taken back.
+    t = await TcpClient.open(gw.tcp)
+    t.send(env(0x07, with_room=False, id_=b"s"))
+    r = await t.recv()
+    assert r["op"] == 0x8b, r
+    t.send(bin_join("s1"))
+    assert (await t.recv())["op"] == 0x81
+    t.writer.transport.abort()
+    await asyncio.sleep(0.2)
+    await pub.send(json.dumps({"op": "pub", "room": "s1", "id": 50, "data": "x"}))
+    await next_op(pub, "ack")
+    t = await TcpClient.open(gw.tcp)
+    tok = r["token"].encode()
+    t.send(env(0x07, rest=bytes([len(tok)]) + tok + struct.pack("<H", 0), flags=0x04,
+               with_room=False))
+    r2 = await t.recv()
+    assert r2["op"] == 0x8b and r2["resumed"], r2
+    j = await t.recv()
+    assert j["op"] == 0x81 and j["recovered"] is True and j["seq"] == 9, j
+    assert (await t.recv())["seq"] == 9
+    for w in (back, *others[1:], pub):
+        await w.close()
+
+
 CASES = {
     "churn": (["--history", "10000"], members_drop_and_resume_under_load, {},
               {"resumes": lambda v: v >= 36, "recovered": lambda v: v >= 36,
@@ -422,6 +514,8 @@ CASES = {
     "presence": (["--presence-limit", "4", "--max-presence-info", "256"],
                  presence_counts_and_tells_across_shards, {}, {}),
     "binary": ([], binary_members_resume_too, {}, {"recovered": lambda v: v == 1}),
+    "session": ([], a_session_token_brings_the_rooms_back, {},
+                {"sessions_kept": lambda v: v >= 2, "sessions_resumed": lambda v: v == 2}),
 }
 
 

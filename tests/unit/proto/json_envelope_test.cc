@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace rg::proto {
 namespace {
@@ -245,7 +247,7 @@ TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
   append_json_error(out, p.error.code, p.error.message, p.request.id);
   EXPECT_EQ(
       out,
-      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, presence, ping)","id":"q1"})J");
+      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, presence, session, ping)","id":"q1"})J");
 }
 
 TEST(JsonEnvelope, WritesMessagesOfTheExactAnnouncedSize) {
@@ -379,6 +381,34 @@ TEST(JsonEnvelope, RefusesBadResumePresenceAndKeyFields) {
   EXPECT_FALSE(parse_error(parser, ok_key));
   std::string long_epoch = R"({"op":"join","room":"r","epoch":")" + std::string(65, 'e') + "\"}";
   EXPECT_EQ(parse_error(parser, long_epoch).code, ErrorCode::kBadRequest);
+}
+
+TEST(JsonEnvelope, ReadsSessionRequests) {
+  JsonRequestParser parser;
+  std::string text = R"({"op":"session","session":"1-ab","rooms":{"lobby":41,"game":0},"id":2})";
+  text.append(kJsonPadding, ' ');
+  Request r;
+  ASSERT_FALSE(parser.parse(std::string_view(text.data(), text.size() - kJsonPadding), r));
+  EXPECT_EQ(r.op, RequestOp::kSession);
+  EXPECT_EQ(r.session, "1-ab");
+  std::vector<std::pair<std::string, uint64_t>> offsets;
+  parser.for_each_offset(
+      r,
+      [](void* out, std::string_view room, uint64_t seq) {
+        static_cast<std::vector<std::pair<std::string, uint64_t>>*>(out)->emplace_back(room, seq);
+      },
+      &offsets);
+  EXPECT_EQ(offsets, (std::vector<std::pair<std::string, uint64_t>>{{"lobby", 41}, {"game", 0}}));
+  EXPECT_FALSE(parse_error(parser, R"({"op":"session"})"));
+  EXPECT_EQ(parse_error(parser, R"({"op":"session","rooms":{"lobby":-1}})").code,
+            ErrorCode::kBadRequest);
+  EXPECT_EQ(parse_error(parser, R"({"op":"session","rooms":{"bad room":1}})").code,
+            ErrorCode::kBadRequest);
+  EXPECT_EQ(parse_error(parser, R"({"op":"session","rooms":[1]})").code, ErrorCode::kBadRequest);
+  EXPECT_EQ(parse_error(parser, R"({"op":"session","session":7})").code, ErrorCode::kBadRequest);
+  std::string out;
+  append_json_session(out, "0-ff", true, "2");
+  EXPECT_EQ(out, R"({"op":"session","session":"0-ff","resumed":true,"id":2})");
 }
 
 }  // namespace

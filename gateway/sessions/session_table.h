@@ -1,0 +1,103 @@
+#pragma once
+// One shard's durable sessions: what a connection that asked for a session (`{"op":
+// "session"}`) was doing when it went away (its rooms, each with its epoch, the last seq
+// handed to it, its presence info and whether it wanted notices), kept for --session-ttl
+// under a token until a new connection, on any shard, takes it back. The token names the
+// shard that keeps the record (its home); taking a record moves it: the new connection's
+// shard becomes the session's home, under a new token.
+//
+// Bounded: at most `max_sessions` records (the oldest are forgotten first), each for at
+// most `ttl_ms`. Single-threaded (the shard's); what crosses shards is SessionMessage.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/bus.h"
+#include "gateway/rooms/room_message.h"
+
+namespace rg::gateway {
+
+// The sessions' topic on the shards' mailboxes.
+inline constexpr uint8_t kSessionsTopic = 2;
+
+struct SessionRoom {
+  std::string room;
+  uint64_t last_seq = 0;  // the last seq the gateway handed to the old connection
+  std::string epoch;
+  std::string info;  // presence info (a JSON object's bytes, or empty)
+  bool presence = false;
+  WireForm form = WireForm::kWsJson;
+};
+
+// A session's record while no connection holds it.
+struct SessionRecord {
+  std::vector<SessionRoom> rooms;
+
+  // A flat form, for a bus message (the record moves between shards as bytes).
+  std::string serialize() const;
+  static std::optional<SessionRecord> parse(std::string_view bytes);
+};
+
+// Asks a session's home shard for its record (kTake), and the answer (kRecord: `found`,
+// `record` serialized). Self-contained: it owns every byte it names.
+class SessionMessage final : public core::BusMessage {
+ public:
+  enum class Kind : uint8_t { kTake, kRecord };
+  SessionMessage(Kind kind, std::string token, unsigned origin_shard, uint64_t origin_member)
+      : BusMessage(kSessionsTopic),
+        kind(kind),
+        token(std::move(token)),
+        origin_shard(origin_shard),
+        origin_member(origin_member) {}
+
+  const Kind kind;
+  const std::string token;
+  const unsigned origin_shard;
+  const uint64_t origin_member;
+  bool found = false;
+  std::string record;  // SessionRecord::serialize()
+
+ private:
+  ~SessionMessage() override = default;
+};
+
+class SessionTable {
+ public:
+  SessionTable(unsigned shard, size_t max_sessions, uint64_t ttl_ms);
+
+  // A new token whose home is this shard: "<shard>-<32 hex digits>" (128 random bits).
+  std::string issue();
+  // The shard a token names, or -1 when it is not one of ours.
+  static int home_of(std::string_view token, unsigned shards) noexcept;
+
+  // A connection with a session went away: its record waits under `token` until the TTL.
+  void keep(std::string token, SessionRecord record, uint64_t now_ms);
+  // Takes a record back (it is no longer kept here); nothing when unknown or expired.
+  std::optional<SessionRecord> take(std::string_view token, uint64_t now_ms);
+  // Forgets the records past their TTL; cheap when none is due.
+  void expire(uint64_t now_ms);
+
+  size_t size() const noexcept { return records_.size(); }
+  bool enabled() const noexcept { return ttl_ms_ > 0 && max_sessions_ > 0; }
+
+ private:
+  struct Kept {
+    SessionRecord record;
+    uint64_t expires_ms;
+  };
+  unsigned shard_;
+  size_t max_sessions_;
+  uint64_t ttl_ms_;
+  std::unordered_map<std::string, Kept> records_;
+  std::deque<std::pair<std::string, uint64_t>> order_;  // (token, expiry), oldest first
+  std::mt19937_64 random_;
+};
+
+}  // namespace rg::gateway

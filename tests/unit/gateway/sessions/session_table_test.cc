@@ -1,0 +1,87 @@
+#include "gateway/sessions/session_table.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace rg::gateway {
+namespace {
+
+SessionRecord record_of(std::string room, uint64_t seq) {
+  SessionRecord record;
+  SessionRoom r;
+  r.room = std::move(room);
+  r.last_seq = seq;
+  r.epoch = "00ff00ff00ff00ff";
+  r.info = R"({"n":1})";
+  r.presence = true;
+  r.form = WireForm::kTcp;
+  record.rooms.push_back(r);
+  return record;
+}
+
+TEST(SessionTable, TokensNameTheirHomeAndAreUnguessable) {
+  SessionTable table(3, 10, 1000);
+  std::set<std::string> tokens;
+  for (int i = 0; i < 1000; ++i) {
+    std::string token = table.issue();
+    EXPECT_EQ(SessionTable::home_of(token, 4), 3);
+    EXPECT_EQ(token.size(), 2u + 32u);
+    tokens.insert(token);
+  }
+  EXPECT_EQ(tokens.size(), 1000u);
+  EXPECT_EQ(SessionTable::home_of("4-abc", 4), -1);  // no such shard
+  EXPECT_EQ(SessionTable::home_of("x-abc", 4), -1);
+  EXPECT_EQ(SessionTable::home_of("1", 4), -1);
+  EXPECT_EQ(SessionTable::home_of("", 4), -1);
+}
+
+TEST(SessionTable, ARecordIsTakenOnceWithinItsTtl) {
+  SessionTable table(0, 10, 1000);
+  table.keep("0-a", record_of("r", 7), 100);
+  auto taken = table.take("0-a", 500);
+  ASSERT_TRUE(taken);
+  ASSERT_EQ(taken->rooms.size(), 1u);
+  EXPECT_EQ(taken->rooms[0].last_seq, 7u);
+  EXPECT_FALSE(table.take("0-a", 500));  // spent
+  table.keep("0-b", record_of("r", 1), 100);
+  EXPECT_FALSE(table.take("0-b", 1100));  // expired
+  table.keep("0-c", record_of("r", 1), 100);
+  table.expire(1100);
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(SessionTable, KeepsAtMostItsLimitForgettingTheOldest) {
+  SessionTable table(0, 3, 1000);
+  for (int i = 0; i < 5; ++i) table.keep("0-" + std::to_string(i), record_of("r", i), 10);
+  EXPECT_EQ(table.size(), 3u);
+  EXPECT_FALSE(table.take("0-0", 20));
+  EXPECT_FALSE(table.take("0-1", 20));
+  EXPECT_TRUE(table.take("0-4", 20));
+  SessionTable off(0, 3, 0);
+  off.keep("0-x", record_of("r", 1), 10);
+  EXPECT_EQ(off.size(), 0u);
+  EXPECT_FALSE(off.enabled());
+}
+
+TEST(SessionTable, RecordsCrossShardsAsBytes) {
+  SessionRecord record = record_of("lobby", 42);
+  record.rooms.push_back(record_of("game", 0).rooms[0]);
+  std::string bytes = record.serialize();
+  auto back = SessionRecord::parse(bytes);
+  ASSERT_TRUE(back);
+  ASSERT_EQ(back->rooms.size(), 2u);
+  EXPECT_EQ(back->rooms[0].room, "lobby");
+  EXPECT_EQ(back->rooms[0].last_seq, 42u);
+  EXPECT_EQ(back->rooms[0].epoch, "00ff00ff00ff00ff");
+  EXPECT_EQ(back->rooms[0].info, R"({"n":1})");
+  EXPECT_TRUE(back->rooms[0].presence);
+  EXPECT_EQ(back->rooms[0].form, WireForm::kTcp);
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_FALSE(SessionRecord::parse(std::string_view(bytes).substr(0, cut))) << cut;
+  }
+  EXPECT_FALSE(SessionRecord::parse(bytes + "x"));
+}
+
+}  // namespace
+}  // namespace rg::gateway
