@@ -23,13 +23,18 @@ struct Membership {
   uint32_t slot = 0;  // this member's index in room->members
   WireForm form = WireForm::kWsJson;
   bool presence_notices = false;  // the member asked for join and leave notices
+  // A resume is in progress (its PendingReplay is the hub's, found by member and room):
+  // live messages wait behind the replay. (A flag, not a pointer: the delivery loop reads
+  // every member's membership, which stays 32 bytes.)
+  bool replaying = false;
   // --slow-consumer=drop: sequence numbers skipped because the member could not keep up,
   // told to it before the next message it does receive. 0: none.
   uint64_t gap_from = 0;
   uint64_t gap_to = 0;
-  // A resume in progress (owned by the hub): live messages wait behind the replay.
-  PendingReplay* replay = nullptr;
 };
+
+// The delivery loop reads one per member per message: keep it to half a cache line.
+static_assert(sizeof(Membership) <= 32);
 
 class Member {
  public:

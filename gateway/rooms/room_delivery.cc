@@ -52,7 +52,7 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     // again: before, every message counted as delivered, or as another slow close.
     if (member.closing()) continue;
     Membership& membership = member.memberships_[entry.membership];
-    if (membership.replay != nullptr) {
+    if (membership.replaying) {
       queue_behind_replay(member, membership, message);
       continue;
     }

@@ -97,7 +97,7 @@ bool RoomHub::check_join_fields(Member& member, WireForm form,
 void RoomHub::join(Member& member, WireForm form, const proto::Request& request) noexcept {
   for (const Membership& m : member.memberships_) {
     if (m.room->name == request.room) {  // already in: answer as a join would be
-      if (m.replay != nullptr) {
+      if (m.replaying) {
         return reply_error(member, form,
                            {proto::ErrorCode::kBusy, "a resume of this room is in progress"},
                            request.id);
@@ -153,7 +153,8 @@ void RoomHub::ask_resume(Member& member, Membership& membership,
   replay->form = membership.form;
   replay->id = std::string(request.id);
   replay->last_sent = request.since;
-  membership.replay = replay.get();
+  membership.replaying = true;
+  replay_of_[{member.id_, membership.room}] = replay.get();
   replays_.push_back(std::move(replay));
   ++member.replies_owed_;
   ++stats_.resumes;
@@ -211,7 +212,7 @@ void RoomHub::leave(Member& member, WireForm form, const proto::Request& request
   for (size_t i = 0; i < member.memberships_.size(); ++i) {
     LocalRoom& room = *member.memberships_[i].room;
     if (room.name == request.room) {
-      PendingReplay* replay = member.memberships_[i].replay;
+      PendingReplay* replay = replay_for(member, member.memberships_[i]);
       if (replay != nullptr && !replay->answered) {
         // Its `joined` is still owed: `left` follows it, when the owner answers.
         remove_membership(member, i, request.id, true);
@@ -234,13 +235,14 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
   std::vector<Membership>& list = member.memberships_;
   Membership gone = list[index];
   LocalRoom& room = *gone.room;
-  if (gone.replay != nullptr) {
-    if (leaving && !gone.replay->answered) {
-      gone.replay->left = true;  // kept until the owner's answer, which it then completes
-      gone.replay->left_id = std::string(leave_id);
-      gone.replay->member = &member;
+  if (PendingReplay* replay = replay_for(member, gone)) {
+    replay_of_.erase({member.id_, gone.room});
+    list[index].replaying = false;
+    if (leaving && !replay->answered) {
+      replay->left = true;  // kept until the owner's answer, which it then completes
+      replay->left_id = std::string(leave_id);
     } else {
-      end_replay(gone.replay);
+      end_replay(replay);
     }
   }
   if (auto infos = infos_.find(member.id_); infos != infos_.end()) {

@@ -186,6 +186,12 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   // Sends what the member's output bound allows of a replay; true when it is all sent.
   bool pump(PendingReplay& replay) noexcept;
   void end_replay(PendingReplay* replay) noexcept;
+  // The membership's replay in progress, or null.
+  PendingReplay* replay_for(const Member& member, const Membership& membership) const noexcept {
+    if (!membership.replaying) return nullptr;
+    auto it = replay_of_.find({member.member_id(), membership.room});
+    return it == replay_of_.end() ? nullptr : it->second;
+  }
   void pump_replays() noexcept;
   void from_owner(RoomMessage* message) noexcept;
   // RoomOwnership::Listener
@@ -237,6 +243,19 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   std::vector<LocalRoom*> retire_;            // rooms that may have lost their last member
   std::vector<LocalRoom*> presence_leaving_;  // rooms with leaves to tell their owners
   std::vector<std::unique_ptr<PendingReplay>> replays_;
+  // The replay of each membership that is replaying (Membership::replaying).
+  struct ReplayKey {
+    uint64_t member;
+    const LocalRoom* room;
+    bool operator==(const ReplayKey&) const = default;
+  };
+  struct ReplayKeyHash {
+    size_t operator()(const ReplayKey& k) const noexcept {
+      return std::hash<uint64_t>()(k.member * 0x9E3779B97F4A7C15ull ^
+                                   reinterpret_cast<uintptr_t>(k.room));
+    }
+  };
+  std::unordered_map<ReplayKey, PendingReplay*, ReplayKeyHash> replay_of_;
   // Presence info of the memberships that gave one (member id -> (room, info)): kept
   // for sessions, off the members themselves (most give none).
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, std::string>>> infos_;

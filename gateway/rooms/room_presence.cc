@@ -38,7 +38,7 @@ void RoomHub::on_presence(const RoomMessage& message) noexcept {
       const Membership& membership = member.memberships_[entry.membership];
       if (!membership.presence_notices || member.closing()) continue;
       // Not before its own `joined`, and not about itself.
-      if (membership.replay != nullptr && !membership.replay->answered) continue;
+      if (membership.replaying && !replay_for(member, membership)->answered) continue;
       if (self_here && member.id_ == message.origin_member()) continue;
       std::string& body = wire_codec(membership.form).json ? json : binary;
       if (body.empty()) {

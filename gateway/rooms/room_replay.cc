@@ -18,9 +18,12 @@ void RoomHub::on_replay(const RoomMessage& message) noexcept {
   Membership* membership = nullptr;
   PendingReplay* replay = nullptr;
   for (Membership& m : member.memberships_) {
-    if (m.replay != nullptr && !m.replay->answered && m.room->name == message.room()) {
-      membership = &m;
-      replay = m.replay;
+    if (m.replaying && m.room->name == message.room()) {
+      PendingReplay* r = replay_for(member, m);
+      if (r != nullptr && !r->answered) {
+        membership = &m;
+        replay = r;
+      }
       break;
     }
   }
@@ -63,7 +66,7 @@ void RoomHub::on_replay(const RoomMessage& message) noexcept {
 
 void RoomHub::queue_behind_replay(Member& member, Membership& membership,
                                   const RoomMessage& message) noexcept {
-  PendingReplay& replay = *membership.replay;
+  PendingReplay& replay = *replay_for(member, membership);
   if (!replay.answered) return;  // the answer's seq covers it: replayed, or not owed
   if (replay.gap_from != 0) {    // skipping already (--slow-consumer=drop)
     replay.gap_to = message.seq();
@@ -124,7 +127,10 @@ bool RoomHub::pump(PendingReplay& replay) noexcept {
 
 void RoomHub::end_replay(PendingReplay* replay) noexcept {
   for (Membership& m : replay->member->memberships_) {
-    if (m.replay == replay) m.replay = nullptr;  // live delivery goes straight to it again
+    if (m.replaying && m.room->name == replay->room) {
+      m.replaying = false;  // live delivery goes straight to it again
+      replay_of_.erase({replay->member->member_id(), m.room});
+    }
   }
   if (replay->answered) --replays_sending_;
   auto it = std::find_if(replays_.begin(), replays_.end(),

@@ -118,9 +118,9 @@ void RoomHub::keep_session(Member& member) noexcept {
         // less a gap not yet told, or a replay's progress.
         room.last_seq = m.room->last_seq;
         if (m.gap_from != 0) room.last_seq = m.gap_from - 1;
-        if (m.replay != nullptr) {
-          room.last_seq = m.replay->last_sent;
-          if (!m.replay->answered) room.epoch = {};  // its epoch is not known here yet
+        if (PendingReplay* replay = replay_for(member, m)) {
+          room.last_seq = replay->last_sent;
+          if (!replay->answered) room.epoch = {};  // its epoch is not known here yet
         }
       }
       if (infos != infos_.end()) {
