@@ -132,6 +132,7 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
   membership.slot = static_cast<uint32_t>(room.members.size());
   membership.form = form;
   membership.presence_notices = request.presence;
+  if (request.presence) ++room.presence_watchers;
   room.members.push_back({&member, static_cast<uint32_t>(member.memberships_.size())});
   member.memberships_.push_back(membership);
   tell_presence_join(room, member, request.info);
@@ -248,6 +249,7 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
   if (auto infos = infos_.find(member.id_); infos != infos_.end()) {
     std::erase_if(infos->second, [&](const auto& entry) { return entry.first == room.name; });
   }
+  if (gone.presence_notices) --room.presence_watchers;
   // The owner's presence set loses it (batched per tick).
   uint64_t id = member.id_;
   room.presence_leaving.append(reinterpret_cast<const char*>(&id), sizeof id);

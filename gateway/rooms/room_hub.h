@@ -120,6 +120,9 @@ struct LocalRoom {
   std::string epoch;  // the owner's, told with `joined`
   // Members that left since the last tick, for one presence notice to the owner (u64 ids).
   std::string presence_leaving;
+  // Members here that asked for presence notices: without any, a notice costs no walk of
+  // the member list (a join storm in a big room would otherwise be quadratic).
+  uint32_t presence_watchers = 0;
   std::vector<Entry> members;
   std::vector<PendingReply> pending;
 };

@@ -30,6 +30,7 @@ void RoomHub::on_presence(const RoomMessage& message) noexcept {
   auto it = rooms_.find(message.room());
   if (it == rooms_.end()) return;
   LocalRoom& room = *it->second;
+  if (room.presence_watchers == 0) return;
   bool self_here = message.joined() && message.origin_shard() == shard();
   auto notify = [&](std::string_view name, std::string_view info) {
     std::string json, binary;  // written when the first member of that format needs it

@@ -412,6 +412,57 @@ async def binary_members_resume_too(gw):
     assert j["op"] == 0x81 and j["recovered"] is False and j["seq"] == 6, j
 
 
+# --- where Socket.IO's recovery fails ----------------------------------------------------
+
+async def resumes_hold_where_socketio_recovery_does_not(gw):
+    pub = await ws_connect(gw)
+
+    async def publish(room, n):
+        for i in range(n):
+            await pub.send(json.dumps({"op": "pub", "room": room, "id": i, "data": i}))
+        for _ in range(n):
+            await next_op(pub, "ack")
+
+    # 1. No message received yet: the joined seq is the resume point.
+    a = await ws_connect(gw)
+    await a.send(json.dumps({"op": "join", "room": "q1"}))
+    ja = await next_op(a, "joined")
+    a.transport.abort()
+    await publish("q1", 4)
+    a = await ws_connect(gw)
+    await a.send(json.dumps({"op": "join", "room": "q1", "since": ja["seq"], "epoch": ja["epoch"]}))
+    assert (await next_op(a, "joined"))["recovered"] is True
+    assert [(await next_op(a, "msg"))["seq"] for _ in range(4)] == [1, 2, 3, 4]
+    # 2. The drop is noticed late: the old connection is still a member (never closed)
+    # when the new one resumes. Each gets its own messages, the new one every missed one.
+    old = await ws_connect(gw)
+    await old.send(json.dumps({"op": "join", "room": "q2"}))
+    jo = await next_op(old, "joined")
+    await publish("q2", 2)
+    assert [(await next_op(old, "msg"))["seq"] for _ in range(2)] == [1, 2]
+    await publish("q2", 3)  # the client "lost" these on the old connection
+    new = await ws_connect(gw)
+    await new.send(json.dumps({"op": "join", "room": "q2", "since": 2, "epoch": jo["epoch"]}))
+    assert (await next_op(new, "joined"))["recovered"] is True
+    assert [(await next_op(new, "msg"))["seq"] for _ in range(3)] == [3, 4, 5]
+    await publish("q2", 1)
+    assert (await next_op(new, "msg"))["seq"] == 6
+    # 3. A quiet client: nothing published for a while, then its resume still holds (history
+    # is kept by count and bytes, not by time).
+    q = await ws_connect(gw)
+    await q.send(json.dumps({"op": "join", "room": "q3"}))
+    jq = await next_op(q, "joined")
+    await publish("q3", 2)
+    q.transport.abort()
+    await asyncio.sleep(2.5)
+    q = await ws_connect(gw)
+    await q.send(json.dumps({"op": "join", "room": "q3", "since": 0, "epoch": jq["epoch"]}))
+    assert (await next_op(q, "joined"))["recovered"] is True
+    assert [(await next_op(q, "msg"))["seq"] for _ in range(2)] == [1, 2]
+    for w in (a, old, new, q, pub):
+        await w.close()
+
+
 # --- durable sessions: a token takes a dropped connection's rooms back ------------------
 
 async def a_session_token_brings_the_rooms_back(gw):
@@ -514,6 +565,7 @@ CASES = {
     "presence": (["--presence-limit", "4", "--max-presence-info", "256"],
                  presence_counts_and_tells_across_shards, {}, {}),
     "binary": ([], binary_members_resume_too, {}, {"recovered": lambda v: v == 1}),
+    "unreliable": ([], resumes_hold_where_socketio_recovery_does_not, {}, {}),
     "session": ([], a_session_token_brings_the_rooms_back, {},
                 {"sessions_kept": lambda v: v >= 2, "sessions_resumed": lambda v: v == 2}),
 }
