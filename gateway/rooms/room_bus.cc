@@ -247,6 +247,10 @@ void RoomHub::on_tick() noexcept {
     // A room still waiting for its owner's answer stays until it comes: at most one join
     // of a room is in flight per shard, so an answer always belongs to the current entry.
     if (!room->members.empty() || !room->active) continue;
+    // Leaves made since this tick's flush (a member cut off while a delivery was handed
+    // out) reach the owner before the shard's own leave, and the list forgets the room.
+    if (!room->presence_leaving.empty()) flush_presence_leaves(*room);
+    std::erase(presence_leaving_, room);
     std::string name = std::move(room->name);
     uint64_t hash = room->hash;
     rooms_.erase(name);

@@ -250,6 +250,39 @@ TEST_F(RoomHubTest, PresenceCountsMembersAndTellsThoseWhoAsked) {
   hub_.attach(b_);
 }
 
+// A member whose session goes at once when it is cut off (as a raw TCP one may), during
+// the delivery that cut it off: its room is retired in the same tick, after the tick's
+// presence leaves were sent. Found by TSan as a use after free of the room on the next
+// tick (the room was still listed for presence leaves).
+class GoneWhenCutOff final : public Member {
+ public:
+  explicit GoneWhenCutOff(RoomHub& hub) : hub_(hub) {}
+  size_t queued_bytes() const noexcept override { return HubConfig{}.max_outbuf; }
+  bool send_encoded(const core::BlockRef&, size_t, size_t) noexcept override { return true; }
+  void send_reply(WireForm, std::span<const std::byte>) noexcept override {}
+  void cut_off_slow() noexcept override {
+    hub_.detach(*this);
+    gone = true;
+  }
+  RoomHub& hub_;
+  bool gone = false;
+};
+
+TEST_F(RoomHubTest, AMemberGoneDuringADeliveryLeavesNothingDangling) {
+  GoneWhenCutOff member(hub_);
+  hub_.attach(member);
+  proto::Request r = request(proto::RequestOp::kJoin, "alone");
+  r.presence = true;
+  hub_.handle(member, WireForm::kWsJson, r);
+  mailbox_.on_tick();
+  publish(b_, "alone", "1");  // cuts it off: detached, the room retired in this tick
+  ASSERT_TRUE(member.gone);
+  EXPECT_EQ(hub_.find_room("alone"), nullptr);
+  for (int i = 0; i < 3; ++i) mailbox_.on_tick();
+  join(a_, "alone");  // the room again, from scratch
+  EXPECT_NE(a_.replies.back().find(R"("op":"joined")"), std::string::npos);
+}
+
 // An owner elsewhere (a cluster's, later) plugs in through the config.
 class LostOwnership final : public RoomOwnership {
  public:
