@@ -97,10 +97,10 @@ bool RoomHub::pump(PendingReplay& replay) noexcept {
     RoomMessage* message = replay.queue.front();
     size_t length = encoded_size(*message, replay.form);
     if (codec.datagram) {
-      if (length <= config_.max_datagram) {
-        member.send_encoded(encode_message(*message, replay.form), 0, length);
-      } else {
+      if (length > config_.max_datagram) {
         ++stats_.udp_oversize;
+      } else if (!member.send_encoded(encode_message(*message, replay.form), 0, length)) {
+        ++stats_.udp_undelivered;  // no send slot: UDP is lossy, the member sees the gap
       }
     } else {
       size_t queued = member.queued_bytes();

@@ -177,5 +177,152 @@ TEST(OwnedRooms, ForgetsRoomsIdleForTheirTtl) {
   EXPECT_EQ(owned.size(), 0u);
 }
 
+// Keeps what the owner sends, with its references, for a closer look.
+struct Keeper {
+  std::vector<std::pair<unsigned, RoomMessage*>> sent;
+  static void send(void* self, unsigned shard, RoomMessage* m) {
+    static_cast<Keeper*>(self)->sent.emplace_back(shard, m);
+  }
+  ~Keeper() {
+    for (auto& [shard, m] : sent) m->release();
+  }
+  RoomMessage* last() const { return sent.back().second; }
+};
+
+RoomMessage* resume(std::string_view room, uint64_t since, std::string_view epoch) {
+  RoomMessage::Fields f;
+  f.kind = RoomMessage::Kind::kResume;
+  f.room = room;
+  f.room_hash = room_hash(room);
+  f.seq = since;
+  f.epoch = epoch;
+  f.origin_member = 9;
+  return RoomMessage::create(f);
+}
+
+TEST(OwnedRooms, EpochsDifferPerRoomAndPerStartOfItsSequence) {
+  Keeper k;
+  OwnerLimits limits;
+  limits.max_idle_rooms = 1;
+  OwnedRooms owned(1, limits, &Keeper::send, &k);
+  owned.join(0, "a", room_hash("a"));
+  std::string a(k.last()->epoch());
+  owned.join(0, "b", room_hash("b"));
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_NE(a, std::string(k.last()->epoch()));
+  owned.leave(0, "a");
+  owned.leave(0, "b");  // "a" is forgotten (one idle room is remembered)
+  ASSERT_EQ(owned.find("a"), nullptr);
+  owned.join(0, "a", room_hash("a"));
+  EXPECT_NE(a, std::string(k.last()->epoch())) << "a room used again starts a new sequence";
+}
+
+TEST(OwnedRooms, AResumeIsAnsweredWithReferencesToHistoryOrNothing) {
+  Keeper k;
+  OwnerLimits limits;
+  limits.history = 10;
+  limits.max_replay = 6;
+  OwnedRooms owned(1, limits, &Keeper::send, &k);
+  owned.join(0, "r", room_hash("r"));
+  std::string epoch(k.last()->epoch());
+  for (int i = 0; i < 20; ++i) owned.publish(pub("r", 0));  // history: 11..20
+  auto answer = [&](uint64_t since, std::string_view e) {
+    RoomMessage* request = resume("r", since, e);
+    owned.resume(0, *request);
+    request->release();
+    return k.last();
+  };
+  RoomMessage* ok = answer(15, epoch);
+  EXPECT_EQ(ok->kind(), RoomMessage::Kind::kReplay);
+  EXPECT_TRUE(ok->recovered());
+  EXPECT_EQ(ok->seq(), 20u);
+  EXPECT_EQ(ok->origin_member(), 9u);
+  ASSERT_EQ(ok->replayed(), 5u);
+  EXPECT_EQ(ok->replayed(0)->seq(), 16u);
+  EXPECT_EQ(ok->replayed(4)->seq(), 20u);
+  EXPECT_EQ(ok->replayed(0)->references(), 3u);  // history, the replay, the delivery kept here
+  EXPECT_TRUE(answer(20, epoch)->recovered());   // nothing missed
+  EXPECT_EQ(k.last()->replayed(), 0u);
+  EXPECT_TRUE(answer(15, "")->recovered());      // no epoch given
+  EXPECT_FALSE(answer(13, epoch)->recovered());  // 7 > --max-replay
+  EXPECT_FALSE(answer(5, epoch)->recovered());   // older than the history
+  EXPECT_FALSE(answer(15, "ffffffffffffffff")->recovered());
+  EXPECT_FALSE(answer(21, epoch)->recovered());  // ahead of the room
+  EXPECT_EQ(k.last()->replayed(), 0u);
+}
+
+TEST(OwnedRooms, KeysAreRememberedWithinTheirLimits) {
+  Keeper k;
+  OwnerLimits limits;
+  limits.dedupe_keys = 3;
+  limits.dedupe_window_ms = 1000;
+  OwnedRooms owned(2, limits, &Keeper::send, &k);
+  owned.join(1, "r", room_hash("r"));
+  auto keyed = [&](std::string_view key) {
+    RoomMessage::Fields f;
+    f.room = "r";
+    f.room_hash = room_hash("r");
+    f.data = "1";
+    f.id = "i";
+    f.key = key;
+    f.origin_shard = 0;
+    owned.publish(RoomMessage::create(f));
+    return k.last();
+  };
+  owned.set_now(0);
+  EXPECT_FALSE(keyed("a")->duplicate());
+  RoomMessage* again = keyed("a");
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(again->seq(), 1u);
+  EXPECT_EQ(k.sent.back().first, 0u);  // only to the publisher's shard, for its ack
+  EXPECT_EQ(owned.find("r")->last_seq, 1u);
+  keyed("b");
+  keyed("c");
+  keyed("d");                             // "a" is pushed out (3 keys per room)
+  EXPECT_FALSE(keyed("a")->duplicate());  // so it is published again
+  owned.set_now(5000);                    // past the window: all forgotten
+  EXPECT_FALSE(keyed("d")->duplicate());
+}
+
+TEST(OwnedRooms, PresenceIsCountedOverShardsAndChangesGoToMemberShards) {
+  Keeper k;
+  OwnedRooms owned(3, OwnerLimits{}, &Keeper::send, &k);
+  owned.join(1, "p", room_hash("p"));
+  owned.join(2, "p", room_hash("p"));
+  auto notice = [&](RoomMessage::Kind kind, unsigned shard, uint64_t member,
+                    std::string_view data) {
+    RoomMessage::Fields f;
+    f.kind = kind;
+    f.room = "p";
+    f.room_hash = room_hash("p");
+    f.origin_shard = shard;
+    f.origin_member = member;
+    f.data = data;
+    f.id = "7";
+    RoomMessage* m = RoomMessage::create(f);
+    if (kind == RoomMessage::Kind::kPresenceJoin) owned.presence_join(shard, *m);
+    if (kind == RoomMessage::Kind::kPresenceLeave) owned.presence_leave(shard, *m);
+    if (kind == RoomMessage::Kind::kPresenceQuery) owned.presence_query(shard, *m);
+    m->release();
+  };
+  size_t before = k.sent.size();
+  notice(RoomMessage::Kind::kPresenceJoin, 1, 4, R"({"n":"x"})");
+  notice(RoomMessage::Kind::kPresenceJoin, 2, 4, "");
+  ASSERT_EQ(k.sent.size(), before + 4);  // each join to both member shards
+  EXPECT_EQ(k.last()->kind(), RoomMessage::Kind::kPresenceEvent);
+  EXPECT_TRUE(k.last()->joined());
+  EXPECT_EQ(owned.find("p")->presence.size(), 2u);
+  uint64_t gone = 4;
+  notice(RoomMessage::Kind::kPresenceLeave, 1, 0,
+         std::string_view(reinterpret_cast<const char*>(&gone), sizeof gone));
+  EXPECT_FALSE(k.last()->joined());
+  notice(RoomMessage::Kind::kPresenceQuery, 0, 1, "");
+  EXPECT_EQ(k.last()->kind(), RoomMessage::Kind::kPresenceList);
+  EXPECT_EQ(k.sent.back().first, 0u);
+  EXPECT_EQ(
+      k.last()->data(),
+      R"({"op":"presence","room":"p","id":7,"count":1,"members":[{"member":"2.4","info":{}}]})");
+}
+
 }  // namespace
 }  // namespace rg::gateway
