@@ -13,17 +13,17 @@
 namespace rg::gateway {
 
 std::string RoomStats::to_string() const {
-  char text[640];
+  char text[720];
   std::snprintf(text, sizeof text,
                 "published=%" PRIu64 " delivered=%" PRIu64 " acks=%" PRIu64 " slow_closed=%" PRIu64
                 " slow_skipped=%" PRIu64 " gaps_told=%" PRIu64 " udp_oversize=%" PRIu64
                 " udp_undelivered=%" PRIu64 " held=%" PRIu64 " seq_jumps=%" PRIu64
-                " resumes=%" PRIu64 " recovered=%" PRIu64 " replayed=%" PRIu64
-                " duplicates=%" PRIu64 " presence_events=%" PRIu64 " unavailable=%" PRIu64
-                " sessions_kept=%" PRIu64 " sessions_resumed=%" PRIu64,
+                " resumes=%" PRIu64 " recovered=%" PRIu64 " unrecovered=%" PRIu64
+                " replayed=%" PRIu64 " duplicates=%" PRIu64 " presence_events=%" PRIu64
+                " unavailable=%" PRIu64 " sessions_kept=%" PRIu64 " sessions_resumed=%" PRIu64,
                 published, delivered, acks, slow_closed, slow_skipped, gaps_told, udp_oversize,
-                udp_undelivered, held, seq_jumps, resumes, recovered, replayed, duplicates,
-                presence_events, unavailable, sessions_kept, sessions_resumed);
+                udp_undelivered, held, seq_jumps, resumes, recovered, unrecovered, replayed,
+                duplicates, presence_events, unavailable, sessions_kept, sessions_resumed);
   return text;
 }
 

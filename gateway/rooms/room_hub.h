@@ -68,7 +68,8 @@ struct RoomStats {
   uint64_t held = 0;              // times a publisher's reads were held by bus back-pressure
   uint64_t seq_jumps = 0;         // a delivery skipped a sequence number (must stay 0)
   uint64_t resumes = 0;           // joins with `since`
-  uint64_t recovered = 0;         // of which recovered
+  uint64_t recovered = 0;         // of which answered recovered
+  uint64_t unrecovered = 0;       // of which answered recovered:false (the rest: gone before)
   uint64_t replayed = 0;          // messages sent from history to resuming members
   uint64_t duplicates = 0;        // keyed publishes answered as duplicates
   uint64_t presence_events = 0;   // join/leave notices sent to members

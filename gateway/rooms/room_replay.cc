@@ -39,7 +39,7 @@ void RoomHub::on_replay(const RoomMessage& message) noexcept {
   --member.replies_owed_;
   replay->answered = true;
   ++replays_sending_;
-  if (message.recovered()) ++stats_.recovered;
+  ++(message.recovered() ? stats_.recovered : stats_.unrecovered);
   proto::JoinedReply joined;
   joined.room = message.room();
   joined.seq = message.seq();

@@ -157,7 +157,10 @@ void expect_churn_loses_nothing(const char* proto) {
   EXPECT_NE(r.stdout_text.find("churn "), std::string::npos);
   ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
   EXPECT_EQ(gateway.total("seq_jumps"), 0u);
-  EXPECT_EQ(gateway.total("recovered"), gateway.total("resumes"));
+  // Every resume answered was recovered (a connection reset again, or closed at the end of
+  // the run, before its answer is counted in `resumes` only).
+  EXPECT_EQ(gateway.total("unrecovered"), 0u);
+  EXPECT_LE(gateway.total("recovered"), gateway.total("resumes"));
   EXPECT_GE(gateway.total("recovered"), resumes);
   EXPECT_GE(gateway.total("replayed"), json_number(out, "replayed"));
 }

@@ -557,10 +557,10 @@ async def a_session_token_brings_the_rooms_back(gw):
 
 CASES = {
     "churn": (["--history", "10000"], members_drop_and_resume_under_load, {},
-              {"resumes": lambda v: v >= 36, "recovered": lambda v: v >= 36,
+              {"resumes": lambda v: v >= 36, "recovered": lambda v: v >= 36, "unrecovered": lambda v: v == 0,
                "duplicates": lambda v: v >= 0}),
     "refused": (["--history", "10", "--max-replay", "8"], resumes_the_history_cannot_cover_are_refused,
-                {}, {"replayed": lambda v: v == 9}),
+                {}, {"replayed": lambda v: v == 9, "unrecovered": lambda v: v == 4}),
     "keyed": ([], a_keyed_publish_retried_is_not_doubled, {}, {"duplicates": lambda v: v == 8}),
     "presence": (["--presence-limit", "4", "--max-presence-info", "256"],
                  presence_counts_and_tells_across_shards, {}, {}),
