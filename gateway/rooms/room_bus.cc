@@ -24,53 +24,23 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
  public:
   explicit ShardOwnership(RoomHub& hub) : hub_(hub) {}
 
-  void publish(RoomMessage* message) noexcept override {
-    if (!forward(message)) hub_.owned_.publish(message);
-  }
-  void resume(RoomMessage* message) noexcept override {
-    if (forward(message)) return;
-    hub_.owned_.resume(hub_.shard(), *message);
-    message->release();
-  }
-  void presence(RoomMessage* message) noexcept override {
-    if (forward(message)) return;
-    hub_.to_owner(hub_.shard(), message);
-  }
+  void publish(RoomMessage* message) noexcept override { route(message); }
+  void resume(RoomMessage* message) noexcept override { route(message); }
+  void presence(RoomMessage* message) noexcept override { route(message); }
   void join(std::string_view room, uint64_t hash) noexcept override {
-    unsigned owner = owner_of(hash);
-    if (owner == hub_.shard()) {
-      hub_.owned_.join(owner, room, hash);
-    } else {
-      hub_.mailbox_.send(owner, core::kRequestLane, notice(RoomMessage::Kind::kJoin, room, hash));
-    }
+    route(RoomMessage::create(hub_.fields_from(RoomMessage::Kind::kJoin, room, hash, 0)));
   }
   void leave(std::string_view room, uint64_t hash) noexcept override {
-    unsigned owner = owner_of(hash);
-    if (owner == hub_.shard()) {
-      hub_.owned_.leave(owner, room);
-    } else {
-      hub_.mailbox_.send(owner, core::kRequestLane, notice(RoomMessage::Kind::kLeave, room, hash));
-    }
+    route(RoomMessage::create(hub_.fields_from(RoomMessage::Kind::kLeave, room, hash, 0)));
   }
 
  private:
-  unsigned owner_of(uint64_t hash) const noexcept {
-    return static_cast<unsigned>(hash % hub_.mailbox_.shards());
-  }
-  // Sends `message` to its room's owner when that is another shard.
-  bool forward(RoomMessage* message) noexcept {
-    unsigned owner = owner_of(message->room_hash());
-    if (owner == hub_.shard()) return false;
+  // To the owner of the message's room: another shard's over the bus's request lane, or
+  // this shard's own table, handled as a message from another shard would be.
+  void route(RoomMessage* message) noexcept {
+    auto owner = static_cast<unsigned>(message->room_hash() % hub_.mailbox_.shards());
+    if (owner == hub_.shard()) return hub_.to_owner(owner, message);
     hub_.mailbox_.send(owner, core::kRequestLane, message);
-    return true;
-  }
-  RoomMessage* notice(RoomMessage::Kind kind, std::string_view room, uint64_t hash) {
-    RoomMessage::Fields fields;
-    fields.kind = kind;
-    fields.room = room;
-    fields.room_hash = hash;
-    fields.origin_shard = hub_.shard();
-    return RoomMessage::create(fields);
   }
   RoomHub& hub_;
 };

@@ -40,8 +40,10 @@ void RoomHub::detach(Member& member) noexcept {
   infos_.erase(member.id_);
   while (!member.memberships_.empty()) remove_membership(member, member.memberships_.size() - 1);
   // Resumes left before their answer name the member: they end with it.
-  for (size_t i = replays_.size(); i-- > 0;) {
-    if (replays_[i]->member == &member) end_replay(replays_[i].get());
+  if (member.left_resuming_) {
+    for (size_t i = replays_.size(); i-- > 0;) {
+      if (replays_[i]->member == &member) end_replay(replays_[i].get());
+    }
   }
   members_.erase(member.id_);
   if (member.held_) {
@@ -156,18 +158,15 @@ void RoomHub::ask_resume(Member& member, Membership& membership,
   replay->last_sent = request.since;
   membership.replaying = true;
   replay_of_[{member.id_, membership.room}] = replay.get();
+  replay->index = replays_.size();
   replays_.push_back(std::move(replay));
   ++member.replies_owed_;
   ++stats_.resumes;
-  RoomMessage::Fields fields;
-  fields.kind = RoomMessage::Kind::kResume;
-  fields.room = membership.room->name;
-  fields.room_hash = membership.room->hash;
+  RoomMessage::Fields fields = fields_from(RoomMessage::Kind::kResume, membership.room->name,
+                                           membership.room->hash, member.id_);
   fields.seq = request.since;
   fields.epoch = request.epoch;
   fields.origin_form = membership.form;
-  fields.origin_shard = shard();
-  fields.origin_member = member.id_;
   ownership_->resume(RoomMessage::create(fields));
 }
 
@@ -175,37 +174,26 @@ void RoomHub::tell_presence_join(LocalRoom& room, Member& member, std::string_vi
   // A leave of this room still batched must reach the owner before this join (the same
   // member may leave and join again within a tick).
   if (!room.presence_leaving.empty()) flush_presence_leaves(room);
-  RoomMessage::Fields fields;
-  fields.kind = RoomMessage::Kind::kPresenceJoin;
-  fields.room = room.name;
-  fields.room_hash = room.hash;
+  RoomMessage::Fields fields =
+      fields_from(RoomMessage::Kind::kPresenceJoin, room.name, room.hash, member.id_);
   fields.data = info;
-  fields.origin_shard = shard();
-  fields.origin_member = member.id_;
   ownership_->presence(RoomMessage::create(fields));
 }
 
 void RoomHub::flush_presence_leaves(LocalRoom& room) noexcept {
-  RoomMessage::Fields fields;
-  fields.kind = RoomMessage::Kind::kPresenceLeave;
-  fields.room = room.name;
-  fields.room_hash = room.hash;
+  RoomMessage::Fields fields =
+      fields_from(RoomMessage::Kind::kPresenceLeave, room.name, room.hash, 0);
   fields.data = room.presence_leaving;
-  fields.origin_shard = shard();
   ownership_->presence(RoomMessage::create(fields));
   room.presence_leaving.clear();
 }
 
 void RoomHub::presence_query(Member& member, WireForm form,
                              const proto::Request& request) noexcept {
-  RoomMessage::Fields fields;
-  fields.kind = RoomMessage::Kind::kPresenceQuery;
-  fields.room = request.room;
-  fields.room_hash = room_hash(request.room);
+  RoomMessage::Fields fields = fields_from(RoomMessage::Kind::kPresenceQuery, request.room,
+                                           room_hash(request.room), member.id_);
   fields.id = request.id;
   fields.origin_form = form;
-  fields.origin_shard = shard();
-  fields.origin_member = member.id_;
   ownership_->presence(RoomMessage::create(fields));
 }
 
@@ -242,6 +230,7 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
     if (leaving && !replay->answered) {
       replay->left = true;  // kept until the owner's answer, which it then completes
       replay->left_id = std::string(leave_id);
+      member.left_resuming_ = true;
     } else {
       end_replay(replay);
     }
@@ -283,18 +272,14 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
                        {proto::ErrorCode::kBadJson, "data flagged JSON is not one JSON value"},
                        request.id);
   }
-  RoomMessage::Fields fields;
-  fields.kind = RoomMessage::Kind::kPublish;
-  fields.room = request.room;
-  fields.room_hash = room_hash(request.room);
+  RoomMessage::Fields fields =
+      fields_from(RoomMessage::Kind::kPublish, request.room, room_hash(request.room), member.id_);
   fields.data = request.data;
   fields.id = request.id;
   fields.key = request.key;
   fields.data_is_json = request.data_is_json;
   fields.echo = request.echo;
   fields.origin_form = form;
-  fields.origin_shard = shard();
-  fields.origin_member = member.id_;
   ownership_->publish(RoomMessage::create(fields));
   ++stats_.published;
   if (congested()) hold(member);

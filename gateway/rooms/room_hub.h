@@ -95,6 +95,7 @@ struct PendingReplay {
   size_t from_history = 0;            // the first this many of `queue` are the replay
   size_t live_bytes = 0;              // footprint of the live messages in `queue`
   uint64_t gap_from = 0, gap_to = 0;  // live messages skipped meanwhile (--slow-consumer=drop)
+  size_t index = 0;                   // its place in RoomHub::replays_
   ~PendingReplay() {
     for (RoomMessage* message : queue) message->release();
   }
@@ -171,6 +172,17 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void remove_membership(Member& member, size_t index, std::string_view leave_id = {},
                          bool leaving = false) noexcept;
   void presence_query(Member& member, WireForm form, const proto::Request& request) noexcept;
+  // A request to a room's owner from this shard (member 0: from the shard itself).
+  RoomMessage::Fields fields_from(RoomMessage::Kind kind, std::string_view room, uint64_t hash,
+                                  uint64_t member) const noexcept {
+    RoomMessage::Fields fields;
+    fields.kind = kind;
+    fields.room = room;
+    fields.room_hash = hash;
+    fields.origin_shard = shard();
+    fields.origin_member = member;
+    return fields;
+  }
   // Sessions (room_sessions.cc).
   void session(Member& member, WireForm form, const proto::Request& request) noexcept;
   void keep_session(Member& member) noexcept;

@@ -244,14 +244,19 @@ void OwnedRooms::send_to_member_shards(const Room& room, RoomMessage* message) n
 void OwnedRooms::presence_join(unsigned shard, const RoomMessage& notice) noexcept {
   Room& room = room_for(notice.room());
   room.presence[presence_key(shard, notice.origin_member())] = std::string(notice.data());
+  tell_presence(room, notice, true, shard, notice.data());
+}
+
+void OwnedRooms::tell_presence(const Room& room, const RoomMessage& notice, bool joined,
+                               unsigned shard, std::string_view data) noexcept {
   RoomMessage::Fields fields;
   fields.kind = RoomMessage::Kind::kPresenceEvent;
   fields.room = notice.room();
   fields.room_hash = notice.room_hash();
-  fields.flag = true;
+  fields.flag = joined;
   fields.origin_shard = shard;
-  fields.origin_member = notice.origin_member();
-  fields.data = notice.data();
+  fields.origin_member = joined ? notice.origin_member() : 0;
+  fields.data = data;
   send_to_member_shards(room, RoomMessage::create(fields));
 }
 
@@ -269,14 +274,7 @@ void OwnedRooms::presence_leave(unsigned shard, const RoomMessage& notice) noexc
     if (room.presence.erase(key) == 0) continue;
     gone.append(reinterpret_cast<const char*>(&key), sizeof key);
   }
-  if (gone.empty()) return;
-  RoomMessage::Fields fields;
-  fields.kind = RoomMessage::Kind::kPresenceEvent;
-  fields.room = notice.room();
-  fields.room_hash = notice.room_hash();
-  fields.flag = false;
-  fields.data = gone;
-  send_to_member_shards(room, RoomMessage::create(fields));
+  if (!gone.empty()) tell_presence(room, notice, false, shard, gone);
 }
 
 void OwnedRooms::presence_query(unsigned shard, const RoomMessage& query) noexcept {
@@ -298,8 +296,7 @@ void OwnedRooms::presence_query(unsigned shard, const RoomMessage& query) noexce
     size_t n = 0;
     for (const auto& [key, info] : room->presence) {
       if (n == listed) break;
-      std::string name =
-          member_name(static_cast<unsigned>(key >> 48), key & ((uint64_t{1} << 48) - 1));
+      std::string name = presence_name(key);
       if (json) {
         proto::append_json_presence_member(body, n == 0, name, info);
       } else {

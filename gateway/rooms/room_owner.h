@@ -94,6 +94,10 @@ class OwnedRooms {
   static uint64_t presence_key(unsigned shard, uint64_t member) noexcept {
     return uint64_t{shard} << 48 | member;
   }
+  // The protocol name of the member a presence key stands for.
+  static std::string presence_name(uint64_t key) {
+    return member_name(static_cast<unsigned>(key >> 48), key & ((uint64_t{1} << 48) - 1));
+  }
 
   // The time, for the idle rooms' TTL (the hub sets it every tick).
   void set_now(uint64_t now_ms) noexcept { now_ms_ = now_ms; }
@@ -116,6 +120,10 @@ class OwnedRooms {
   // remembers it otherwise, with `seq`).
   bool seen_key(Room& room, std::string_view key, uint64_t seq, uint64_t& first) noexcept;
   void send_to_member_shards(const Room& room, RoomMessage* message) noexcept;
+  // A presence change to every member shard: a join of `member` (of `shard`) with its
+  // info, or (joined false) the presence keys of the members gone in `data`.
+  void tell_presence(const Room& room, const RoomMessage& notice, bool joined, unsigned shard,
+                     std::string_view data) noexcept;
 
   unsigned shards_;
   OwnerLimits limits_;

@@ -61,7 +61,7 @@ void RoomHub::on_presence(const RoomMessage& message) noexcept {
   for (size_t at = 0; at + sizeof(uint64_t) <= keys.size(); at += sizeof(uint64_t)) {
     uint64_t key;
     std::memcpy(&key, keys.data() + at, sizeof key);
-    notify(member_name(static_cast<unsigned>(key >> 48), key & ((uint64_t{1} << 48) - 1)), {});
+    notify(OwnedRooms::presence_name(key), {});
   }
 }
 

@@ -5,8 +5,6 @@
 
 #include "gateway/rooms/room_hub.h"
 
-#include <algorithm>
-
 #include "gateway/rooms/wire_codec.h"
 
 namespace rg::gateway {
@@ -132,12 +130,14 @@ void RoomHub::end_replay(PendingReplay* replay) noexcept {
       replay_of_.erase({replay->member->member_id(), m.room});
     }
   }
-  if (replay->answered) --replays_sending_;
-  auto it = std::find_if(replays_.begin(), replays_.end(),
-                         [replay](const auto& r) { return r.get() == replay; });
-  if (it == replays_.end()) return;
-  if (!replay->answered) --replay->member->replies_owed_;
-  std::swap(*it, replays_.back());
+  if (replay->answered) {
+    --replays_sending_;
+  } else {
+    --replay->member->replies_owed_;
+  }
+  size_t index = replay->index;
+  std::swap(replays_[index], replays_.back());
+  replays_[index]->index = index;
   replays_.pop_back();  // releases what it still held
 }
 

@@ -90,23 +90,26 @@ void expect_counts_agree(const char* proto) {
   EXPECT_GE(gateway.total("messages_out"), received);
 }
 
+// The start of a fanout run against `gateway` over `proto` (ws or tcp).
+std::vector<std::string> fanout_against(const GatewayProcess& gateway, const char* proto) {
+  bool ws = std::string(proto) == "ws";
+  return {"fanout", "--proto", proto, ws ? "--url" : "--target",
+          ws ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/"
+             : "127.0.0.1:" + std::to_string(gateway.tcp_port())};
+}
+
 // fanout over WebSocket and raw TCP: every delivery the bench counted was one the gateway
 // delivered, none lost, duplicated or reordered; 4 shards, 2 rooms, members on both.
 void expect_fanout_counts_agree(const char* proto) {
   GatewayProcess gateway({"--shards", "4"});
   ASSERT_TRUE(gateway.started());
-  bool ws = std::string(proto) == "ws";
-  std::string where = ws ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/"
-                         : "127.0.0.1:" + std::to_string(gateway.tcp_port());
+  std::vector<std::string> args = fanout_against(gateway, proto);
+  args.insert(args.end(),
+              {"--rooms", "2", "--pubs", "4", "--members", "60", "--size", "40", "--pipeline", "4",
+               "--duration", "1", "--warmup", "0.3", "--threads", "2"});
   ProcessResult r;
   std::string out;
-  run_clean({"fanout", "--proto",    proto, ws ? "--url" : "--target",
-             where,    "--rooms",    "2",   "--pubs",
-             "4",      "--members",  "60",  "--size",
-             "40",     "--pipeline", "4",   "--duration",
-             "1",      "--warmup",   "0.3", "--threads",
-             "2"},
-            r, out);
+  run_clean(args, r, out);
   if (::testing::Test::HasFatalFailure()) return;
   uint64_t published = json_number(out, "total_sent");
   uint64_t delivered = json_number(out, "total_received");
@@ -139,18 +142,13 @@ void expect_churn_loses_nothing(const char* proto) {
   // a resume older than the history is refused, by design, and would fail the check.
   GatewayProcess gateway({"--shards", "4", "--history", "100000", "--history-bytes", "64MiB"});
   ASSERT_TRUE(gateway.started());
-  bool ws = std::string(proto) == "ws";
-  std::string where = ws ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/"
-                         : "127.0.0.1:" + std::to_string(gateway.tcp_port());
+  std::vector<std::string> args = fanout_against(gateway, proto);
+  args.insert(args.end(),
+              {"--rooms", "2", "--pubs", "4", "--members", "60", "--rate", "4000", "--churn", "100",
+               "--duration", "1.5", "--warmup", "0.3", "--threads", "2"});
   ProcessResult r;
   std::string out;
-  run_clean({"fanout", "--proto",   proto, ws ? "--url" : "--target",
-             where,    "--rooms",   "2",   "--pubs",
-             "4",      "--members", "60",  "--rate",
-             "4000",   "--churn",   "100", "--duration",
-             "1.5",    "--warmup",  "0.3", "--threads",
-             "2"},
-            r, out);
+  run_clean(args, r, out);
   if (::testing::Test::HasFatalFailure()) return;
   uint64_t resumes = json_number(out, "resumes");
   EXPECT_GE(resumes, 50u) << r.stdout_text;
