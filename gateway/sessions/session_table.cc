@@ -112,7 +112,10 @@ void SessionTable::keep(std::string token, SessionRecord record, uint64_t now_ms
   uint64_t expires = now_ms + ttl_ms_;
   order_.emplace_back(token, expires);
   records_[std::move(token)] = Kept{std::move(record), expires};
-  while (records_.size() > max_sessions_ && !order_.empty()) {  // the oldest go first
+  // The oldest go first; entries of records taken back early linger in order_ until they
+  // come up, so it is bounded too (at twice the records).
+  while (!order_.empty() &&
+         (records_.size() > max_sessions_ || order_.size() > 2 * max_sessions_)) {
     auto it = records_.find(order_.front().first);
     if (it != records_.end() && it->second.expires_ms == order_.front().second) records_.erase(it);
     order_.pop_front();

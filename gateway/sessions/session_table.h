@@ -85,6 +85,7 @@ class SessionTable {
   void expire(uint64_t now_ms);
 
   size_t size() const noexcept { return records_.size(); }
+  size_t tracked() const noexcept { return order_.size(); }  // expiry entries, stale included
   bool enabled() const noexcept { return ttl_ms_ > 0 && max_sessions_ > 0; }
 
  private:

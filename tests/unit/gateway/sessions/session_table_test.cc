@@ -58,6 +58,13 @@ TEST(SessionTable, KeepsAtMostItsLimitForgettingTheOldest) {
   EXPECT_FALSE(table.take("0-0", 20));
   EXPECT_FALSE(table.take("0-1", 20));
   EXPECT_TRUE(table.take("0-4", 20));
+  // Records taken back at once leave nothing that grows.
+  for (int i = 0; i < 1000; ++i) {
+    std::string token = "0-t" + std::to_string(i);
+    table.keep(token, record_of("r", i), 10);
+    EXPECT_TRUE(table.take(token, 10));
+  }
+  EXPECT_LE(table.tracked(), 6u);
   SessionTable off(0, 3, 0);
   off.keep("0-x", record_of("r", 1), 10);
   EXPECT_EQ(off.size(), 0u);
