@@ -65,7 +65,7 @@ class Member {
   uint64_t id_ = 0;  // set by RoomHub::attach, unique within the shard
   bool held_ = false;
   bool gap_owed_ = false;       // listed in RoomHub::gap_owed_
-  bool durable_ = false;        // it has a session (RoomHub::durable_)
+  bool durable_ = false;        // it has a live session (in the hub's SessionTable)
   bool left_resuming_ = false;  // it left a room during a resume (RoomHub::replays_ holds it)
   uint32_t replies_owed_ = 0;   // joins and leaves waiting for their rooms' owners
   std::vector<Membership> memberships_;

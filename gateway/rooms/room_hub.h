@@ -275,16 +275,7 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   // Presence info of the memberships that gave one (member id -> (room, info)): kept
   // for sessions, off the members themselves (most give none).
   std::unordered_map<uint64_t, std::vector<std::pair<std::string, std::string>>> infos_;
-  // Members with a session: their token, and (while its record is on its way from its
-  // home shard) the session request waiting for it.
-  struct Durable {
-    std::string token;
-    bool taking = false;
-    WireForm form = WireForm::kWsJson;
-    std::string id;
-    std::vector<std::pair<std::string, uint64_t>> offsets;  // the client's own last seqs
-  };
-  std::unordered_map<uint64_t, Durable> durable_;
+  // Sessions, live (one per member that asked) and kept (members gone).
   SessionTable sessions_;
   size_t replays_sending_ = 0;  // answered replays with messages still to send
   proto::JsonRequestParser json_;

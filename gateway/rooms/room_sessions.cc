@@ -1,8 +1,8 @@
-// The room hub's durable sessions: a connection that asked for one leaves a record of
-// its rooms (each with the room's epoch and the last seq handed to it) in its shard's
-// SessionTable when it goes away; a new connection, on any shard, takes the record back
-// by its token (through the mailbox when another shard keeps it) and is joined again to
-// every room with `since`, so it resumes each from history (gateway/sessions/).
+// The room hub's durable sessions, owned by its shard's SessionTable: a connection that
+// asked for one holds it live; when it goes away it leaves a record of its rooms (each
+// with the room's epoch and the last seq handed to it) there; a new connection, on any shard, takes
+// the record back by its token (through the mailbox when another shard keeps it) and is joined
+// again to every room with `since`, so it resumes each from history (gateway/sessions/).
 
 #include <algorithm>
 
@@ -17,30 +17,26 @@ void RoomHub::session(Member& member, WireForm form, const proto::Request& reque
                        {proto::ErrorCode::kBadRequest, "sessions are off (--session-ttl 0)"},
                        request.id);
   }
-  if (member.durable_) {
-    Durable& durable = durable_[member.id_];
-    if (!request.session.empty() || durable.taking) {
+  if (LiveSession* live = member.durable_ ? sessions_.live(member.id_) : nullptr) {
+    if (!request.session.empty() || live->taking) {
       return reply_error(member, form,
                          {proto::ErrorCode::kBadRequest, "the connection has a session already"},
                          request.id);
     }
-    return reply_session(member, form, durable.token, false, request.id);
+    return reply_session(member, form, live->token, false, request.id);
   }
   member.durable_ = true;
-  Durable& durable = durable_[member.id_];
-  if (request.session.empty()) {
-    durable.token = sessions_.issue();
-    return reply_session(member, form, durable.token, false, request.id);
-  }
-  durable.taking = true;
-  durable.form = form;
-  durable.id = std::string(request.id);
+  LiveSession& live = sessions_.open(member.id_);
+  if (request.session.empty()) return reply_session(member, form, live.token, false, request.id);
+  live.taking = true;
+  live.form = form;
+  live.request_id = std::string(request.id);
   json_.for_each_offset(
       request,
       [](void* self, std::string_view room, uint64_t seq) {
-        static_cast<Durable*>(self)->offsets.emplace_back(std::string(room), seq);
+        static_cast<LiveSession*>(self)->offsets.emplace_back(std::string(room), seq);
       },
-      &durable);
+      &live);
   int home = SessionTable::home_of(request.session, mailbox_.shards());
   if (home == static_cast<int>(shard())) {
     return resume_session(member, sessions_.take(request.session, core::monotonic_ms()));
@@ -64,7 +60,9 @@ void RoomHub::on_session_bus(void* self, unsigned from, unsigned, core::BusMessa
     hub.mailbox_.send(from, core::kReplyLane, answer);
   } else {
     auto it = hub.members_.find(message->origin_member);
-    if (it != hub.members_.end() && it->second->durable_ && hub.durable_[it->first].taking) {
+    LiveSession* live =
+        it != hub.members_.end() && it->second->durable_ ? hub.sessions_.live(it->first) : nullptr;
+    if (live != nullptr && live->taking) {
       std::optional<SessionRecord> record;
       if (message->found) record = SessionRecord::parse(message->record);
       hub.resume_session(*it->second, std::move(record));
@@ -74,14 +72,15 @@ void RoomHub::on_session_bus(void* self, unsigned from, unsigned, core::BusMessa
 }
 
 void RoomHub::resume_session(Member& member, std::optional<SessionRecord> record) noexcept {
-  Durable& durable = durable_[member.id_];
-  durable.taking = false;
-  durable.token = sessions_.issue();  // the session's home is now this shard
-  reply_session(member, durable.form, durable.token, record.has_value(), durable.id);
+  LiveSession& live = *sessions_.live(member.id_);  // taking: it is live
+  live.taking = false;
+  live.token = sessions_.issue();  // the session's home is now this shard
+  reply_session(member, live.form, live.token, record.has_value(), live.request_id);
   if (!record) return;
   ++stats_.sessions_resumed;
-  std::vector<std::pair<std::string, uint64_t>> offsets = std::move(durable.offsets);
-  durable.offsets.clear();
+  const WireForm form = live.form;
+  std::vector<std::pair<std::string, uint64_t>> offsets = std::move(live.offsets);
+  live.offsets.clear();
   // Each room again, with `since`: the client's own last seq when it gave one (exact),
   // else the last seq the gateway handed to the old connection.
   for (const SessionRoom& room : record->rooms) {
@@ -97,44 +96,45 @@ void RoomHub::resume_session(Member& member, std::optional<SessionRecord> record
       join.since = given != offsets.end() ? given->second : room.last_seq;
       join.epoch = room.epoch;
     }
-    this->join(member, durable.form, join);
+    this->join(member, form, join);
   }
 }
 
 void RoomHub::keep_session(Member& member) noexcept {
-  auto it = durable_.find(member.id_);
-  if (it == durable_.end()) return;
-  if (!it->second.taking) {
-    SessionRecord record;
-    auto infos = infos_.find(member.id_);
-    for (const Membership& m : member.memberships_) {
-      SessionRoom room;
-      room.room = m.room->name;
-      room.form = m.form;
-      room.presence = m.presence_notices;
-      if (m.room->active) {
-        room.epoch = m.room->epoch;
-        // What was handed to the connection: all of the room's messages up to its last,
-        // less a gap not yet told, or a replay's progress.
-        room.last_seq = m.room->last_seq;
-        if (m.gap_from != 0) room.last_seq = m.gap_from - 1;
-        if (PendingReplay* replay = replay_for(member, m)) {
-          room.last_seq = replay->last_sent;
-          if (!replay->answered) room.epoch = {};  // its epoch is not known here yet
-        }
-      }
-      if (infos != infos_.end()) {
-        for (const auto& [name, info] : infos->second) {
-          if (name == room.room) room.info = info;
-        }
-      }
-      record.rooms.push_back(std::move(room));
-    }
-    sessions_.keep(std::move(it->second.token), std::move(record), core::monotonic_ms());
-    ++stats_.sessions_kept;
-  }
-  durable_.erase(it);
   member.durable_ = false;
+  LiveSession* live = sessions_.live(member.id_);
+  if (live == nullptr) return;
+  if (live->taking) {  // its record is in flight toward it: the session ends here
+    sessions_.close(member.id_, std::nullopt, core::monotonic_ms());
+    return;
+  }
+  SessionRecord record;
+  auto infos = infos_.find(member.id_);
+  for (const Membership& m : member.memberships_) {
+    SessionRoom room;
+    room.room = m.room->name;
+    room.form = m.form;
+    room.presence = m.presence_notices;
+    if (m.room->active) {
+      room.epoch = m.room->epoch;
+      // What was handed to the connection: all of the room's messages up to its last,
+      // less a gap not yet told, or a replay's progress.
+      room.last_seq = m.room->last_seq;
+      if (m.gap_from != 0) room.last_seq = m.gap_from - 1;
+      if (PendingReplay* replay = replay_for(member, m)) {
+        room.last_seq = replay->last_sent;
+        if (!replay->answered) room.epoch = {};  // its epoch is not known here yet
+      }
+    }
+    if (infos != infos_.end()) {
+      for (const auto& [name, info] : infos->second) {
+        if (name == room.room) room.info = info;
+      }
+    }
+    record.rooms.push_back(std::move(room));
+  }
+  sessions_.close(member.id_, std::move(record), core::monotonic_ms());
+  ++stats_.sessions_kept;
 }
 
 }  // namespace rg::gateway

@@ -107,6 +107,20 @@ int SessionTable::home_of(std::string_view token, unsigned shards) noexcept {
   return static_cast<int>(shard);
 }
 
+LiveSession& SessionTable::open(uint64_t member) {
+  LiveSession& session = live_[member];
+  session = LiveSession{};
+  session.token = issue();
+  return session;
+}
+
+void SessionTable::close(uint64_t member, std::optional<SessionRecord> record, uint64_t now_ms) {
+  auto it = live_.find(member);
+  if (it == live_.end()) return;
+  if (record) keep(std::move(it->second.token), std::move(*record), now_ms);
+  live_.erase(it);
+}
+
 void SessionTable::keep(std::string token, SessionRecord record, uint64_t now_ms) {
   if (!enabled()) return;
   uint64_t expires = now_ms + ttl_ms_;

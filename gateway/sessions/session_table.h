@@ -1,13 +1,17 @@
 #pragma once
-// One shard's durable sessions: what a connection that asked for a session (`{"op":
-// "session"}`) was doing when it went away (its rooms, each with its epoch, the last seq
-// handed to it, its presence info and whether it wanted notices), kept for --session-ttl
-// under a token until a new connection, on any shard, takes it back. The token names the
-// shard that keeps the record (its home); taking a record moves it: the new connection's
-// shard becomes the session's home, under a new token.
+// One shard's durable sessions, the table owning each of them for its whole life:
+//  - live: a connection of this shard asked for one (`{"op":"session"}`); the table holds
+//    its token, and while a resume is being answered the request waiting for its record.
+//    The connection's rooms stay the hub's memberships (the delivery loop reads them).
+//  - kept: its connection went away; what it was doing (its rooms, each with its epoch,
+//    the last seq handed to it, its presence info and whether it wanted notices) waits
+//    for --session-ttl under its token until a new connection, on any shard, takes it.
+// The token names the shard that keeps the session (its home); taking a record moves it:
+// the new connection's shard becomes the session's home, under a new token.
 //
-// Bounded: at most `max_sessions` records (the oldest are forgotten first), each for at
-// most `ttl_ms`. Single-threaded (the shard's); what crosses shards is SessionMessage.
+// Bounded: live sessions by the shard's connections (one per connection at most), kept
+// ones by `max_sessions` (the oldest are forgotten first), each for at most `ttl_ms`.
+// Single-threaded (the shard's); what crosses shards is SessionMessage.
 
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +72,16 @@ class SessionMessage final : public core::BusMessage {
   ~SessionMessage() override = default;
 };
 
+// A session while a connection of this shard holds it.
+struct LiveSession {
+  std::string token;
+  // Its record is on its way from its home shard (a resume): the request to answer then.
+  bool taking = false;
+  WireForm form = WireForm::kWsJson;
+  std::string request_id;
+  std::vector<std::pair<std::string, uint64_t>> offsets;  // the client's own last seqs
+};
+
 class SessionTable {
  public:
   SessionTable(unsigned shard, size_t max_sessions, uint64_t ttl_ms);
@@ -77,14 +91,26 @@ class SessionTable {
   // The shard a token names, or -1 when it is not one of ours.
   static int home_of(std::string_view token, unsigned shards) noexcept;
 
-  // A connection with a session went away: its record waits under `token` until the TTL.
+  // The live session of connection `member`: opened with a new token (whose home is this
+  // shard), found, or null when it has none.
+  LiveSession& open(uint64_t member);
+  LiveSession* live(uint64_t member) noexcept {
+    auto it = live_.find(member);
+    return it == live_.end() ? nullptr : &it->second;
+  }
+  // The connection of a live session went away: its record waits under its token until
+  // the TTL (no record: it is forgotten, e.g. while its own resume was in flight).
+  void close(uint64_t member, std::optional<SessionRecord> record, uint64_t now_ms);
+
+  // A record waits under `token` until the TTL.
   void keep(std::string token, SessionRecord record, uint64_t now_ms);
   // Takes a record back (it is no longer kept here); nothing when unknown or expired.
   std::optional<SessionRecord> take(std::string_view token, uint64_t now_ms);
   // Forgets the records past their TTL; cheap when none is due.
   void expire(uint64_t now_ms);
 
-  size_t size() const noexcept { return records_.size(); }
+  size_t size() const noexcept { return records_.size(); }  // kept sessions
+  size_t live_count() const noexcept { return live_.size(); }
   size_t tracked() const noexcept { return order_.size(); }  // expiry entries, stale included
   bool enabled() const noexcept { return ttl_ms_ > 0 && max_sessions_ > 0; }
 
@@ -96,6 +122,7 @@ class SessionTable {
   unsigned shard_;
   size_t max_sessions_;
   uint64_t ttl_ms_;
+  std::unordered_map<uint64_t, LiveSession> live_;  // by the connection's member id
   std::unordered_map<std::string, Kept> records_;
   std::deque<std::pair<std::string, uint64_t>> order_;  // (token, expiry), oldest first
   std::mt19937_64 random_;

@@ -36,6 +36,31 @@ TEST(SessionTable, TokensNameTheirHomeAndAreUnguessable) {
   EXPECT_EQ(SessionTable::home_of("", 4), -1);
 }
 
+TEST(SessionTable, OwnsALiveSessionUntilItsConnectionGoes) {
+  SessionTable table(1, 10, 1000);
+  EXPECT_EQ(table.live(7), nullptr);
+  LiveSession& live = table.open(7);
+  EXPECT_EQ(SessionTable::home_of(live.token, 2), 1);
+  std::string token = live.token;
+  ASSERT_NE(table.live(7), nullptr);
+  EXPECT_EQ(table.live(7)->token, token);
+  EXPECT_EQ(table.live_count(), 1u);
+  EXPECT_EQ(table.size(), 0u);  // nothing kept while it is live
+  EXPECT_FALSE(table.take(token, 0).has_value());
+
+  table.close(7, record_of("r", 5), 0);  // the connection went away: kept under its token
+  EXPECT_EQ(table.live(7), nullptr);
+  EXPECT_EQ(table.live_count(), 0u);
+  auto record = table.take(token, 10);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->rooms.at(0).last_seq, 5u);
+
+  table.open(8);
+  table.close(8, std::nullopt, 0);  // no record (its resume was in flight): forgotten
+  EXPECT_EQ(table.live_count(), 0u);
+  EXPECT_EQ(table.size(), 0u);
+}
+
 TEST(SessionTable, ARecordIsTakenOnceWithinItsTtl) {
   SessionTable table(0, 10, 1000);
   table.keep("0-a", record_of("r", 7), 100);
