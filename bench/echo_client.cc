@@ -9,8 +9,8 @@
 #include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
-#include "proto/length_prefixed.h"
-#include "proto/ws_client_codec.h"
+#include "proto/envelope/length_prefixed.h"
+#include "proto/ws/ws_client_codec.h"
 
 namespace rg::bench {
 

@@ -9,9 +9,9 @@
 #include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
-#include "proto/binary_envelope.h"
-#include "proto/length_prefixed.h"
-#include "proto/ws_client_codec.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/length_prefixed.h"
+#include "proto/ws/ws_client_codec.h"
 
 namespace rg::bench {
 

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "proto/length_prefixed.h"
+#include "proto/envelope/length_prefixed.h"
 
 namespace {
 

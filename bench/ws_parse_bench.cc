@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "proto/utf8_stream.h"
-#include "proto/ws_parser.h"
-#include "proto/ws_unmask.h"
+#include "proto/ws/utf8_stream.h"
+#include "proto/ws/ws_parser.h"
+#include "proto/ws/ws_unmask.h"
 #include "tests/support/ws_frames.h"
 
 namespace {

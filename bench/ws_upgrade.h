@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/ws_handshake.h"
+#include "proto/ws/ws_handshake.h"
 
 namespace rg::bench {
 

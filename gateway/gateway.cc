@@ -34,7 +34,7 @@
 #include "gateway/transports/unfinished_messages.h"
 #include "gateway/transports/ws_service.h"
 #include "gateway/version.h"
-#include "proto/ws_unmask.h"
+#include "proto/ws/ws_unmask.h"
 
 namespace rg::gateway {
 

@@ -4,8 +4,8 @@
 #include "gateway/rooms/room_hub.h"
 
 #include "gateway/rooms/wire_codec.h"
-#include "proto/binary_envelope.h"
-#include "proto/json_envelope.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 namespace rg::gateway {
 

@@ -28,8 +28,8 @@
 #include "gateway/rooms/room_owner.h"
 #include "gateway/rooms/room_ownership.h"
 #include "gateway/sessions/session_table.h"
-#include "proto/envelope.h"
-#include "proto/json_envelope.h"
+#include "proto/envelope/envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 namespace rg::gateway {
 

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string>
 
-#include "proto/binary_envelope.h"
-#include "proto/json_envelope.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 namespace rg::gateway {
 

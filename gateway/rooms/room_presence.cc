@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "gateway/rooms/wire_codec.h"
-#include "proto/binary_envelope.h"
+#include "proto/envelope/binary_envelope.h"
 
 namespace rg::gateway {
 

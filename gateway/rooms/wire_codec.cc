@@ -1,9 +1,9 @@
 #include "gateway/rooms/wire_codec.h"
 
-#include "proto/binary_envelope.h"
-#include "proto/json_envelope.h"
-#include "proto/length_prefixed.h"
-#include "proto/ws_frame.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/json_envelope.h"
+#include "proto/envelope/length_prefixed.h"
+#include "proto/ws/ws_frame.h"
 
 namespace rg::gateway {
 

@@ -1,7 +1,7 @@
 #include "gateway/transports/stream_member.h"
 
 #include "gateway/rooms/wire_codec.h"
-#include "proto/ws_frame.h"
+#include "proto/ws/ws_frame.h"
 
 namespace rg::gateway {
 

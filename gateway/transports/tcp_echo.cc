@@ -2,7 +2,7 @@
 
 #include "core/connection.h"
 #include "core/shard_stats.h"
-#include "proto/length_prefixed.h"
+#include "proto/envelope/length_prefixed.h"
 
 namespace rg::gateway {
 

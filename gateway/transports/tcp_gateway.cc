@@ -5,8 +5,8 @@
 #include "gateway/rooms/room_hub.h"
 #include "gateway/transports/stream_member.h"
 #include "gateway/transports/unfinished_messages.h"
-#include "proto/binary_envelope.h"
-#include "proto/length_prefixed.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/length_prefixed.h"
 
 namespace rg::gateway {
 

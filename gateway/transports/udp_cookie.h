@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <span>
 
-#include "proto/envelope.h"
+#include "proto/envelope/envelope.h"
 
 namespace rg::gateway {
 

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "gateway/rooms/room_hub.h"
-#include "proto/binary_envelope.h"
+#include "proto/envelope/binary_envelope.h"
 
 namespace rg::gateway {
 

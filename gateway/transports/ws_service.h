@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "core/services.h"
-#include "proto/http_request.h"
+#include "proto/http/http_request.h"
 
 namespace rg::gateway {
 

@@ -6,9 +6,9 @@
 #include "core/connection.h"
 #include "core/shard.h"
 #include "gateway/rooms/room_hub.h"
-#include "proto/binary_envelope.h"
-#include "proto/json_envelope.h"
-#include "proto/ws_handshake.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/json_envelope.h"
+#include "proto/ws/ws_handshake.h"
 
 namespace rg::gateway {
 

@@ -13,8 +13,8 @@
 #include "gateway/transports/stream_member.h"
 #include "gateway/transports/unfinished_messages.h"
 #include "gateway/transports/ws_service.h"
-#include "proto/ws_frame.h"
-#include "proto/ws_parser.h"
+#include "proto/ws/ws_frame.h"
+#include "proto/ws/ws_parser.h"
 
 namespace rg::gateway {
 

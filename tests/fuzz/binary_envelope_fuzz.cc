@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 
-#include "proto/binary_envelope.h"
-#include "proto/json_envelope.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace bin = rg::proto::bin;

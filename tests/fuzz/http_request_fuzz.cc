@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "proto/http_request.h"
-#include "proto/ws_handshake.h"
+#include "proto/http/http_request.h"
+#include "proto/ws/ws_handshake.h"
 
 namespace {
 bool inside(std::string_view part, std::string_view whole) {

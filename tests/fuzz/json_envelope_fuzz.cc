@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "proto/json_envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static rg::proto::JsonRequestParser parser;

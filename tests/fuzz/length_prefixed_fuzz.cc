@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "proto/length_prefixed.h"
+#include "proto/envelope/length_prefixed.h"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "proto/binary_envelope.h"
-#include "proto/json_envelope.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "proto/ws_parser.h"
+#include "proto/ws/ws_parser.h"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "proto/binary_envelope.h"
-#include "proto/length_prefixed.h"
+#include "proto/envelope/binary_envelope.h"
+#include "proto/envelope/length_prefixed.h"
 #include "tests/integration/gateway_process.h"
 
 namespace rg::testing {

@@ -1,4 +1,4 @@
-#include "proto/envelope.h"
+#include "proto/envelope/envelope.h"
 
 namespace rg::proto {
 

@@ -9,8 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "proto/ws_frame.h"
-#include "proto/ws_unmask.h"
+#include "proto/ws/ws_frame.h"
+#include "proto/ws/ws_unmask.h"
 
 namespace rg::proto {
 

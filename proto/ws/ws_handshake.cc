@@ -1,4 +1,4 @@
-#include "proto/ws_handshake.h"
+#include "proto/ws/ws_handshake.h"
 
 #include <openssl/evp.h>
 

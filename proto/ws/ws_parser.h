@@ -27,9 +27,9 @@
 #include <span>
 
 #include "core/byte_block.h"
-#include "proto/utf8_stream.h"
-#include "proto/ws_frame.h"
-#include "proto/ws_unmask.h"
+#include "proto/ws/utf8_stream.h"
+#include "proto/ws/ws_frame.h"
+#include "proto/ws/ws_unmask.h"
 
 namespace rg::proto {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/envelope.h"
+#include "proto/envelope/envelope.h"
 
 namespace rg::proto {
 

@@ -1,4 +1,4 @@
-#include "proto/binary_envelope.h"
+#include "proto/envelope/binary_envelope.h"
 
 #include <algorithm>
 #include <cstring>

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/http_request.h"
+#include "proto/http/http_request.h"
 
 namespace rg::proto {
 

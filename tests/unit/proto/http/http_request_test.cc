@@ -1,4 +1,4 @@
-#include "proto/http_request.h"
+#include "proto/http/http_request.h"
 
 #include <gtest/gtest.h>
 

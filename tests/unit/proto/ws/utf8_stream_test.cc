@@ -1,4 +1,4 @@
-#include "proto/utf8_stream.h"
+#include "proto/ws/utf8_stream.h"
 
 #include <gtest/gtest.h>
 

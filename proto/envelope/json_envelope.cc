@@ -1,4 +1,4 @@
-#include "proto/json_envelope.h"
+#include "proto/envelope/json_envelope.h"
 
 #include <openssl/evp.h>
 

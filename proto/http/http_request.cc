@@ -1,4 +1,4 @@
-#include "proto/http_request.h"
+#include "proto/http/http_request.h"
 
 #include <algorithm>
 #include <cstring>

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "proto/envelope.h"
+#include "proto/envelope/envelope.h"
 
 namespace rg::proto::bin {
 

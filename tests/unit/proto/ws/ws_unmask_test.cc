@@ -1,4 +1,4 @@
-#include "proto/ws_unmask.h"
+#include "proto/ws/ws_unmask.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "proto/ws_parser.h"
+#include "proto/ws/ws_parser.h"
 
 #include <gtest/gtest.h>
 

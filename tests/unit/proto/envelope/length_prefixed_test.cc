@@ -1,4 +1,4 @@
-#include "proto/length_prefixed.h"
+#include "proto/envelope/length_prefixed.h"
 
 #include <gtest/gtest.h>
 

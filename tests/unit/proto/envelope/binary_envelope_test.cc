@@ -1,4 +1,4 @@
-#include "proto/binary_envelope.h"
+#include "proto/envelope/binary_envelope.h"
 
 #include <gtest/gtest.h>
 
