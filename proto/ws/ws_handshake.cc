@@ -1,5 +1,7 @@
 #include "proto/ws/ws_handshake.h"
 
+#include "proto/http/http_response.h"
+
 #include <openssl/evp.h>
 
 #include <cstdint>
@@ -22,29 +24,6 @@ bool valid_key(std::string_view key) noexcept {
     if (!in_alphabet(key[i])) return false;
   }
   return std::string_view("AQgw").find(key[21]) != std::string_view::npos;
-}
-
-const char* reason_phrase(int status) noexcept {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 408:
-      return "Request Timeout";
-    case 414:
-      return "URI Too Long";
-    case 426:
-      return "Upgrade Required";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
 }
 
 }  // namespace
