@@ -25,6 +25,8 @@
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
+#include "gateway/http/connection_hand_off.h"
+#include "gateway/http/front_door_service.h"
 #include "gateway/rooms/room_hub.h"
 #include "gateway/transports/tcp_echo.h"
 #include "gateway/transports/tcp_gateway.h"
@@ -109,7 +111,10 @@ int run_gateway(const Options& options) {
   ws_config.max_gateway_message = gateway_message;
   auto tcp_gateway_frame = static_cast<uint32_t>(std::min(options.max_frame, gateway_message));
   ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
-  ws_config.handshake_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
+  FrontDoorConfig front_config;
+  front_config.max_body = options.http_max_body;
+  front_config.request_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
+  front_config.idle_timeout_ms = static_cast<uint32_t>(options.http_idle_timeout_s * 1000);
 
   std::optional<core::Endpoint> tcp_echo, udp_echo;
   if (options.tcp_echo_port >= 0) {
@@ -151,6 +156,9 @@ int run_gateway(const Options& options) {
   udp_config.max_peers = std::max<uint64_t>(1, options.max_connections / shard_count);
 
   std::atomic<int> open_connections{0};
+  // Outlive the shards (their connections' sessions read them).
+  std::vector<std::unique_ptr<FrontDoorService>> adoption_services;
+  std::vector<std::unique_ptr<ConnectionHandOff>> hand_offs;
   std::vector<std::unique_ptr<core::Shard>> shards;
   for (unsigned i = 0; i < shard_count; ++i) {
     core::ShardConfig config;
@@ -170,15 +178,21 @@ int run_gateway(const Options& options) {
     config.max_connections = static_cast<int>(options.max_connections);
     auto shard = std::make_unique<core::Shard>(config);
     RoomHub& hub = *hubs[i];
-    WsConfig shard_ws = ws_config;
-    shard_ws.hub = &hub;
-    shard_ws.unfinished = unfinished[i].get();
+    FrontDoorConfig shard_front = front_config;
+    shard_front.ws = ws_config;
+    shard_front.ws.hub = &hub;
+    shard_front.ws.unfinished = unfinished[i].get();
     // The first shard's bind picks the port when it is 0; the others join it.
     shard->add_stream_listener(
         core::open_listening_socket(tcp, core::Transport::kTcp),
         std::make_unique<TcpGatewayService>(hub, unfinished[i].get(), tcp_gateway_frame));
     shard->add_stream_listener(core::open_listening_socket(ws, core::Transport::kTcp),
-                               std::make_unique<WsService>(shard_ws));
+                               std::make_unique<FrontDoorService>(shard_front));
+    FrontDoorConfig adopted = shard_front;
+    adopted.adopted = true;
+    adoption_services.push_back(std::make_unique<FrontDoorService>(adopted));
+    hand_offs.push_back(
+        std::make_unique<ConnectionHandOff>(*mailboxes[i], *shard, *adoption_services.back()));
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
                                std::make_unique<UdpGatewayService>(hub, cookie_key, udp_config));
     if (tcp_echo) {

@@ -72,8 +72,17 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
   app.add_option("--handshake-timeout", o.handshake_timeout_s,
-                 "Seconds a WebSocket client has to complete its upgrade request")
+                 "Seconds an HTTP request on the WebSocket port (a WebSocket upgrade, a "
+                 "long-polling request) has to arrive whole (else 408)")
       ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  app.add_option("--http-idle-timeout", o.http_idle_timeout_s,
+                 "Seconds a kept-alive HTTP connection may wait for its next request")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  app.add_option("--http-max-body", o.http_max_body,
+                 "Bytes of an HTTP request body at most (else 413)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--max-connections", o.max_connections,
                  "Open TCP connections at most, over all shards (more are closed at once)")

@@ -20,6 +20,8 @@ struct Options {
   double message_timeout_s = 30;           // a message's last byte after its first, at most
   double ping_interval_s = 30;
   double handshake_timeout_s = 10;
+  double http_idle_timeout_s = 5;
+  uint64_t http_max_body = 1 << 20;
   uint64_t max_connections = 100000;
   uint64_t max_outbuf = 4 << 20;
   uint64_t max_datagram = 2048;

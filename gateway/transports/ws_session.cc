@@ -14,105 +14,28 @@ namespace rg::gateway {
 
 using proto::WsOpcode;
 
-std::unique_ptr<core::StreamSession> WsService::open(core::Connection& conn) noexcept {
-  return std::make_unique<WsSession>(conn, config_);
-}
-
-WsSession::WsSession(core::Connection& conn, const WsConfig& config) noexcept
+WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint) noexcept
     : conn_(conn), config_(config), parser_(*this, config.max_message), timer_(&on_timer, this) {
-  // A client that never completes its request must not hold the slot for long.
-  conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + config_.handshake_timeout_ms);
-}
-
-WsSession::~WsSession() {
-  if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
-  if (member_) config_.hub->detach(*member_);
-}
-
-void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept {
-  switch (stage_) {
-    case Stage::kHandshake:
-      on_request_bytes(bytes);
-      break;
-    case Stage::kOpen:
-      feed(bytes);
-      break;
-    case Stage::kClosed:
-      break;
-  }
-}
-
-void WsSession::on_request_bytes(std::span<std::byte> bytes) noexcept {
-  // Parse where the bytes lie; only a request split across reads is gathered in request_.
-  bool gathered = !request_.empty();
-  if (gathered) request_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  std::string_view view =
-      gathered ? std::string_view(request_)
-               : std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  proto::HttpRequest request;
-  switch (proto::parse_http_request(view, config_.http, request)) {
-    case proto::HttpParse::kIncomplete:
-      if (!gathered) request_.assign(view);
-      return;
-    case proto::HttpParse::kBadRequest:
-      return reject(400, "malformed HTTP request");
-    case proto::HttpParse::kUriTooLong:
-      return reject(414, "request line too long");
-    case proto::HttpParse::kHeadersTooLarge:
-      return reject(431, "request headers too large or too many");
-    case proto::HttpParse::kComplete:
-      break;
-  }
-  std::string_view path = proto::target_path(request.target);
-  bool gateway = path == "/" && config_.hub != nullptr;
-  if (!gateway && path != "/echo") {
-    return reject(404, "no WebSocket endpoint at this path (try / or /echo)");
-  }
-  proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
-  if (verdict.status != 101) return reject(verdict.status, verdict.why);
-
-  std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
-  conn_.send_copy(std::as_bytes(std::span(response)));
-  stage_ = Stage::kOpen;
-  if (gateway) {
+  if (endpoint == WsEndpoint::kGateway && config_.hub != nullptr) {
     // The gateway protocol never needs more than --max-payload plus its envelope.
     parser_.set_max_message(config_.max_gateway_message);
     member_ = std::make_unique<StreamMember>(conn_, &WsSession::cut_off_slow, this);
     config_.hub->attach(*member_);
   }
-  core::Shard& shard = conn_.shard();
   if (config_.ping_interval_ms != 0) {
+    core::Shard& shard = conn_.shard();
     shard.timers().schedule(timer_, shard.now_ms() + config_.ping_interval_ms);
-  } else {
-    shard.timers().cancel(timer_);
   }
-  // Frames the client sent right behind its request, in the same read, are not lost.
-  std::span<std::byte> rest =
-      gathered
-          ? std::span<std::byte>(reinterpret_cast<std::byte*>(request_.data()), request_.size())
-          : bytes;
-  rest = rest.subspan(request.head_size);
-  if (!rest.empty()) {
-    // A JSON request is parsed where it lies and simdjson reads up to 64 bytes past it:
-    // the gathered copy gets that padding too (receive buffers have it already).
-    if (gathered) {
-      size_t size = rest.size();
-      request_.append(proto::kJsonPadding, ' ');
-      rest = std::span<std::byte>(reinterpret_cast<std::byte*>(request_.data()) + request.head_size,
-                                  size);
-    }
-    feed(rest);
-  }
-  if (gathered) std::string().swap(request_);
 }
 
-void WsSession::reject(int status, std::string_view why) noexcept {
-  std::string response = proto::error_response(status, why);
-  conn_.send_copy(std::as_bytes(std::span(response)));
-  stage_ = Stage::kClosed;
-  std::string().swap(request_);
+WsSession::~WsSession() {
   conn_.shard().timers().cancel(timer_);
-  conn_.fail_protocol();
+  if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
+  if (member_) config_.hub->detach(*member_);
+}
+
+void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept {
+  if (stage_ == Stage::kOpen) feed(bytes);
 }
 
 void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
@@ -251,10 +174,6 @@ void WsSession::send_close(uint16_t code, std::string_view reason) noexcept {
 void WsSession::on_timer(void* self) noexcept {
   auto& session = *static_cast<WsSession*>(self);
   core::Shard& shard = session.conn_.shard();
-  if (session.stage_ == Stage::kHandshake) {
-    session.reject(408, "the WebSocket handshake took too long");
-    return;
-  }
   if (session.stage_ != Stage::kOpen || session.conn_.closing()) return;
   uint64_t quiet_since = session.conn_.last_rx_ms();
   uint64_t now = shard.now_ms();

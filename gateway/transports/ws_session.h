@@ -1,5 +1,6 @@
 #pragma once
-// One WebSocket connection: first its HTTP upgrade request, then its frames.
+// One WebSocket connection, once the front door (gateway/http/front_door.h) has answered
+// its upgrade request: its frames.
 
 #include <cstdint>
 #include <memory>
@@ -18,9 +19,15 @@
 
 namespace rg::gateway {
 
+enum class WsEndpoint : uint8_t {
+  kGateway,  // /: the gateway protocol, the connection a member of rooms
+  kEcho,     // /echo: every message back to its sender
+};
+
 class WsSession final : public core::StreamSession, private UnfinishedMessages::Holder {
  public:
-  WsSession(core::Connection& conn, const WsConfig& config) noexcept;
+  // The 101 response has been queued already.
+  WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint) noexcept;
   ~WsSession() override;
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
@@ -36,10 +43,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   void on_error(uint16_t code, const char* why) noexcept;
 
  private:
-  enum class Stage : uint8_t { kHandshake, kOpen, kClosed };
+  enum class Stage : uint8_t { kOpen, kClosed };
 
-  void on_request_bytes(std::span<std::byte> bytes) noexcept;
-  void reject(int status, std::string_view why) noexcept;
   void send_control(proto::WsOpcode op, std::span<const std::byte> payload) noexcept;
   void send_close(uint16_t code, std::string_view reason) noexcept;
   static void on_timer(void* self) noexcept;
@@ -57,10 +62,9 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
 
   core::Connection& conn_;
   const WsConfig& config_;
-  Stage stage_ = Stage::kHandshake;
-  std::string request_;  // a request head that arrived in pieces, until it is complete
+  Stage stage_ = Stage::kOpen;
   proto::WsParser<WsSession> parser_;
-  core::Timer timer_;  // the handshake deadline, then the ping interval
+  core::Timer timer_;  // the ping interval
   // On path / only: the connection as a room member (echo connections do without it).
   std::unique_ptr<StreamMember> member_;
 };

@@ -1,0 +1,46 @@
+#pragma once
+// Moves a connection to another shard of this process: a front door that read a request
+// belonging to a session of another shard (an Engine.IO sid names its home) detaches the
+// connection (core/connection.h) and this sends the socket, with the bytes it carried,
+// through the mailbox; the home shard adopts it with its front door, which reads the
+// request again and serves it. Nothing is lost or reordered: the carried bytes come first.
+
+#include <cstdint>
+#include <vector>
+
+#include "core/bus.h"
+#include "core/mailbox.h"
+#include "core/services.h"
+#include "core/shard.h"
+
+namespace rg::gateway {
+
+// The hand-offs' topic on the shards' mailboxes.
+inline constexpr uint8_t kHandOffTopic = 3;
+
+class ConnectionHandOff {
+ public:
+  // Subscribes to the topic on `mailbox` (before the shard starts); connections arriving
+  // on `shard` are opened with `adopt_with`.
+  ConnectionHandOff(core::ShardMailbox& mailbox, core::Shard& shard,
+                    core::StreamService& adopt_with) noexcept;
+  ConnectionHandOff(const ConnectionHandOff&) = delete;
+  ConnectionHandOff& operator=(const ConnectionHandOff&) = delete;
+
+  // FrontDoor::HandOff: `self` is the sending shard's ConnectionHandOff.
+  static void send(void* self, unsigned to, int fd, std::vector<std::byte> carried) noexcept;
+
+  uint64_t sent() const noexcept { return sent_; }
+  uint64_t adopted() const noexcept { return adopted_; }
+
+ private:
+  static void on_bus(void* self, unsigned from, unsigned lane, core::BusMessage* message) noexcept;
+
+  core::ShardMailbox& mailbox_;
+  core::Shard& shard_;
+  core::StreamService& adopt_with_;
+  uint64_t sent_ = 0;
+  uint64_t adopted_ = 0;
+};
+
+}  // namespace rg::gateway
