@@ -277,6 +277,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
   fields.data = request.data;
   fields.id = request.id;
   fields.key = request.key;
+  fields.event = request.event;
   fields.data_is_json = request.data_is_json;
   fields.echo = request.echo;
   fields.origin_form = form;

@@ -57,6 +57,7 @@ class RoomMessage final : public core::BusMessage {
     std::string_view data;
     std::string_view id;     // the publisher's request id (in its own wire form)
     std::string_view key;    // a publish's idempotency key
+    std::string_view event;  // a publish's event name (Socket.IO members' event)
     std::string_view epoch;  // kJoined, kResume, kReplay
     bool data_is_json = false;
     bool echo = false;
@@ -72,7 +73,7 @@ class RoomMessage final : public core::BusMessage {
 
   static RoomMessage* create(const Fields& fields) {
     size_t extra = fields.room.size() + fields.id.size() + fields.key.size() + fields.epoch.size() +
-                   fields.data.size();
+                   fields.event.size() + fields.data.size();
     void* memory = ::operator new(sizeof(RoomMessage) + extra);
     return new (memory) RoomMessage(fields);
   }
@@ -93,8 +94,11 @@ class RoomMessage final : public core::BusMessage {
   std::string_view epoch() const noexcept {
     return {tail() + room_size_ + id_size_ + key_size_, epoch_size_};
   }
+  std::string_view event() const noexcept {
+    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_, event_size_};
+  }
   std::string_view data() const noexcept {
-    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_, data_size_};
+    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_, data_size_};
   }
   bool data_is_json() const noexcept { return data_is_json_; }
   bool echo() const noexcept { return echo_; }
@@ -122,7 +126,8 @@ class RoomMessage final : public core::BusMessage {
   }
   // Bytes this message holds (for history limits).
   size_t footprint() const noexcept {
-    return sizeof(RoomMessage) + room_size_ + id_size_ + key_size_ + epoch_size_ + data_size_;
+    return sizeof(RoomMessage) + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_ +
+           data_size_;
   }
 
  private:
@@ -135,6 +140,7 @@ class RoomMessage final : public core::BusMessage {
         origin_form_(f.origin_form),
         key_size_(static_cast<uint8_t>(f.key.size())),
         epoch_size_(static_cast<uint8_t>(f.epoch.size())),
+        event_size_(static_cast<uint8_t>(f.event.size())),
         room_size_(static_cast<uint32_t>(f.room.size())),
         id_size_(static_cast<uint32_t>(f.id.size())),
         data_size_(f.data.size()),
@@ -144,7 +150,7 @@ class RoomMessage final : public core::BusMessage {
         origin_member_(f.origin_member),
         seq_(f.seq) {
     char* p = tail();
-    for (std::string_view part : {f.room, f.id, f.key, f.epoch, f.data}) {
+    for (std::string_view part : {f.room, f.id, f.key, f.epoch, f.event, f.data}) {
       if (!part.empty()) std::memcpy(p, part.data(), part.size());
       p += part.size();
     }
@@ -166,6 +172,7 @@ class RoomMessage final : public core::BusMessage {
   WireForm origin_form_;
   uint8_t key_size_;    // at most proto::kMaxKeyBytes
   uint8_t epoch_size_;  // at most proto::kMaxEpochBytes
+  uint8_t event_size_;  // at most proto::kMaxEventBytes
   uint32_t room_size_;
   uint32_t id_size_;
   size_t data_size_;

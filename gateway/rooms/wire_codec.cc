@@ -48,21 +48,23 @@ const WireCodec& wire_codec(WireForm form) noexcept {
 
 size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
   const WireCodec& codec = wire_codec(form);
-  size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
+  size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
+                                               m.data_is_json())
                         : proto::bin::msg_size(m.room(), m.data().size());
   return codec.header_size(n) + n;
 }
 
 core::BlockRef encode_message(const RoomMessage& m, WireForm form) {
   const WireCodec& codec = wire_codec(form);
-  size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.data().size(), m.data_is_json())
+  size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
+                                               m.data_is_json())
                         : proto::bin::msg_size(m.room(), m.data().size());
   size_t header = codec.header_size(n);
   core::ByteBlock* block = core::ByteBlock::create(header + n);
   codec.write_header(block->data(), n);
   if (codec.json) {
     proto::write_json_msg(reinterpret_cast<char*>(block->data() + header), m.room(), m.seq(),
-                          m.data(), m.data_is_json());
+                          m.event(), m.data(), m.data_is_json());
   } else {
     proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
   }

@@ -48,4 +48,12 @@ bool is_valid_room_name(std::string_view room) noexcept {
   return true;
 }
 
+bool is_valid_event_name(std::string_view event) noexcept {
+  if (event.empty() || event.size() > kMaxEventBytes) return false;
+  for (char c : event) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 }  // namespace rg::proto

@@ -31,6 +31,9 @@ struct Request {
   bool presence = false;
   // pub: the idempotency key (empty: none), 1 to kMaxKeyBytes bytes.
   std::string_view key;
+  // pub: the event name Socket.IO members receive the message as (empty: "message");
+  // 1 to kMaxEventBytes printable ASCII characters but '"' and '\\' (is_valid_event_name).
+  std::string_view event;
   // session: the token of the session to take back (empty: a new session), and the
   // client's own last seq per room, as the form wrote them (checked when parsed; read
   // with JsonRequestParser::for_each_offset).
@@ -73,8 +76,12 @@ inline constexpr size_t kCookieBytes = 16;
 inline constexpr size_t kMaxKeyBytes = 64;
 inline constexpr size_t kMaxEpochBytes = 64;
 inline constexpr size_t kMaxSessionBytes = 64;
+inline constexpr size_t kMaxEventBytes = 64;
 
 // 1 to 128 bytes of ASCII letters, digits and _ . : -
 bool is_valid_room_name(std::string_view room) noexcept;
+// 1 to 64 printable ASCII characters (space included) but '"' and '\\': a name that
+// needs no escaping in any JSON text it is written into.
+bool is_valid_event_name(std::string_view event) noexcept;
 
 }  // namespace rg::proto

@@ -208,12 +208,12 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   std::string_view op;
   bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
   bool have_since = false, have_epoch = false, have_info = false, have_presence = false,
-       have_key = false, have_session = false, have_rooms = false;
+       have_key = false, have_session = false, have_rooms = false, have_event = false;
   // A field of the wrong type is reported only if the op uses that field (a ping's "room"
   // is as ignored as any unknown field), and only after the whole request was found to
   // be valid JSON, with its id.
   RequestError op_error, id_error, room_error, echo_error, since_error, epoch_error, info_error,
-      presence_error, key_error, session_error, rooms_error;
+      presence_error, key_error, session_error, rooms_error, event_error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -311,6 +311,19 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
       if (!key_error && (out.key.empty() || out.key.size() > kMaxKeyBytes)) {
         key_error = fail(ErrorCode::kBadRequest, "\"key\" must be 1 to 64 bytes");
       }
+    } else if (key == "event") {
+      if (have_event) return fail(ErrorCode::kBadRequest, "\"event\" appears twice");
+      have_event = true;
+      auto read = [&](od::value& v) { return !v.get_string().get(out.event); };
+      if (!typed_field(value, od::json_type::string, read, event_error,
+                       fail(ErrorCode::kBadRequest, "\"event\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+      if (!event_error && !is_valid_event_name(out.event)) {
+        event_error = fail(ErrorCode::kBadRequest,
+                           "\"event\" must be 1 to 64 printable ASCII characters, no quote or "
+                           "backslash");
+      }
     } else if (key == "info") {
       if (have_info) return fail(ErrorCode::kBadRequest, "\"info\" appears twice");
       have_info = true;
@@ -405,9 +418,10 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   if (out.op == RequestOp::kPub) {
     if (echo_error) return echo_error;
     if (key_error) return key_error;
+    if (event_error) return event_error;
     if (!have_data) return fail(ErrorCode::kBadRequest, "missing \"data\"");
   } else {
-    out.key = {};
+    out.key = out.event = {};
   }
   if (out.op == RequestOp::kJoin) {
     if (since_error) return since_error;
@@ -614,6 +628,7 @@ namespace {
 
 constexpr std::string_view kMsgHead = "{\"op\":\"msg\",\"room\":\"";
 constexpr std::string_view kMsgSeq = "\",\"seq\":";
+constexpr std::string_view kMsgEvent = ",\"event\":\"";
 constexpr std::string_view kMsgData = ",\"data\":";
 constexpr std::string_view kMsgBinData = ",\"bin\":true,\"data\":\"";
 
@@ -632,15 +647,16 @@ size_t base64_size(size_t n) {
 
 }  // namespace
 
-size_t json_msg_size(std::string_view room, uint64_t seq, size_t data_size,
+size_t json_msg_size(std::string_view room, uint64_t seq, std::string_view event, size_t data_size,
                      bool data_is_json) noexcept {
   size_t size = kMsgHead.size() + room.size() + kMsgSeq.size() + decimal_digits(seq);
+  if (!event.empty()) size += kMsgEvent.size() + event.size() + 1;
   if (data_is_json) return size + kMsgData.size() + data_size + 1;
   return size + kMsgBinData.size() + base64_size(data_size) + 2;
 }
 
-void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_view data,
-                    bool data_is_json) noexcept {
+void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_view event,
+                    std::string_view data, bool data_is_json) noexcept {
   auto put = [&out](std::string_view s) {
     std::memcpy(out, s.data(), s.size());
     out += s.size();
@@ -649,6 +665,11 @@ void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_
   put(room);
   put(kMsgSeq);
   out = std::to_chars(out, out + 24, seq).ptr;
+  if (!event.empty()) {  // a valid event name needs no escaping
+    put(kMsgEvent);
+    put(event);
+    *out++ = '"';
+  }
   if (data_is_json) {
     put(kMsgData);
     put(data);

@@ -79,10 +79,10 @@ void append_json_session(std::string& out, std::string_view token, bool resumed,
 
 // A room message: {"op":"msg","room":R,"seq":N,"data":D}. JSON data is spliced as is;
 // binary data becomes a base64 string and the message says "bin":true.
-size_t json_msg_size(std::string_view room, uint64_t seq, size_t data_size,
+size_t json_msg_size(std::string_view room, uint64_t seq, std::string_view event, size_t data_size,
                      bool data_is_json) noexcept;
 // Writes exactly json_msg_size(...) bytes at `out`.
-void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_view data,
-                    bool data_is_json) noexcept;
+void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_view event,
+                    std::string_view data, bool data_is_json) noexcept;
 
 }  // namespace rg::proto

@@ -47,8 +47,9 @@ std::string minified(simdjson::dom::element element) {
 
 void check_frame(const Request& r, simdjson::dom::parser& dom) {
   constexpr uint64_t kSeq = 18446744073709551615ull;
-  std::string frame(rg::proto::json_msg_size(r.room, kSeq, r.data.size(), r.data_is_json), '\0');
-  rg::proto::write_json_msg(frame.data(), r.room, kSeq, r.data, r.data_is_json);
+  std::string frame(rg::proto::json_msg_size(r.room, kSeq, r.event, r.data.size(), r.data_is_json),
+                    '\0');
+  rg::proto::write_json_msg(frame.data(), r.room, kSeq, r.event, r.data, r.data_is_json);
 
   std::string data_alone;  // parsed first: the DOM parser's elements live until its next parse
   if (r.data_is_json) {

@@ -250,14 +250,35 @@ TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
       R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, presence, session, ping)","id":"q1"})J");
 }
 
+TEST(JsonEnvelope, APublishMayNameItsEvent) {
+  JsonRequestParser parser;
+  Request r;
+  std::string text = R"({"op":"pub","room":"r","event":"chat message","data":1})";
+  text.append(kJsonPadding, ' ');
+  ASSERT_FALSE(parser.parse(std::string_view(text).substr(0, text.size() - kJsonPadding), r));
+  EXPECT_EQ(r.event, "chat message");
+  const std::string bad_events[] = {R"("")",       R"("a\"b")", R"("a\\b")",
+                                    R"("\u0001")", "1",         '"' + std::string(65, 'e') + '"'};
+  for (const std::string& bad : bad_events) {
+    std::string t = R"({"op":"pub","room":"r","data":1,"event":)" + bad + "}";
+    size_t size = t.size();
+    t.append(kJsonPadding, ' ');
+    RequestError e = parser.parse(std::string_view(t).substr(0, size), r);
+    EXPECT_EQ(e.code, ErrorCode::kBadRequest) << bad;
+  }
+  std::string out(json_msg_size("r", 7, "ev", 1, true), '#');
+  write_json_msg(out.data(), "r", 7, "ev", "1", true);
+  EXPECT_EQ(out, R"({"op":"msg","room":"r","seq":7,"event":"ev","data":1})");
+}
+
 TEST(JsonEnvelope, WritesMessagesOfTheExactAnnouncedSize) {
   for (bool json : {true, false}) {
     for (std::string data : {std::string("{\"a\":1}"), std::string(""), std::string("ab"),
                              std::string("\x00\xff\x10", 3)}) {
       if (json && data.empty()) continue;
-      size_t size = json_msg_size("room", 1234567, data.size(), json);
+      size_t size = json_msg_size("room", 1234567, "", data.size(), json);
       std::string out(size + 8, '#');
-      write_json_msg(out.data(), "room", 1234567, data, json);
+      write_json_msg(out.data(), "room", 1234567, "", data, json);
       EXPECT_EQ(out.substr(size), "########");
       EXPECT_EQ(out[size - 1], '}');
       if (json) {
@@ -266,8 +287,8 @@ TEST(JsonEnvelope, WritesMessagesOfTheExactAnnouncedSize) {
       }
     }
   }
-  std::string out(json_msg_size("r", 1, 3, false), '#');
-  write_json_msg(out.data(), "r", 1, std::string_view("\x00\xff\x10", 3), false);
+  std::string out(json_msg_size("r", 1, "", 3, false), '#');
+  write_json_msg(out.data(), "r", 1, "", std::string_view("\x00\xff\x10", 3), false);
   EXPECT_EQ(out, R"({"op":"msg","room":"r","seq":1,"bin":true,"data":"AP8Q"})");
 }
 
