@@ -27,6 +27,7 @@
 #include "gateway/allocator.h"
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door_service.h"
+#include "gateway/sio/sio_service.h"
 #include "gateway/rooms/room_hub.h"
 #include "gateway/transports/tcp_echo.h"
 #include "gateway/transports/tcp_gateway.h"
@@ -112,7 +113,16 @@ int run_gateway(const Options& options) {
   auto tcp_gateway_frame = static_cast<uint32_t>(std::min(options.max_frame, gateway_message));
   ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
   FrontDoorConfig front_config;
-  front_config.max_body = options.http_max_body;
+  // A polling POST may carry up to --sio-max-payload.
+  front_config.max_body = std::max(options.http_max_body, options.sio_max_payload);
+  SioConfig sio_config;
+  sio_config.ping_interval_ms = options.sio_ping_interval_ms;
+  sio_config.ping_timeout_ms = options.sio_ping_timeout_ms;
+  sio_config.max_payload = options.sio_max_payload;
+  sio_config.connect_timeout_ms = options.sio_connect_timeout_ms;
+  sio_config.recovery_ms = options.sio_recovery_ms;
+  sio_config.cors_origin = options.sio_cors_origin;
+  sio_config.max_outbuf = options.max_outbuf;
   front_config.request_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
   front_config.idle_timeout_ms = static_cast<uint32_t>(options.http_idle_timeout_s * 1000);
 
@@ -159,6 +169,7 @@ int run_gateway(const Options& options) {
   // Outlive the shards (their connections' sessions read them).
   std::vector<std::unique_ptr<FrontDoorService>> adoption_services;
   std::vector<std::unique_ptr<ConnectionHandOff>> hand_offs;
+  std::vector<std::unique_ptr<SioService>> sio_services;
   std::vector<std::unique_ptr<core::Shard>> shards;
   for (unsigned i = 0; i < shard_count; ++i) {
     core::ShardConfig config;
@@ -182,6 +193,12 @@ int run_gateway(const Options& options) {
     shard_front.ws = ws_config;
     shard_front.ws.hub = &hub;
     shard_front.ws.unfinished = unfinished[i].get();
+    // Engine.IO hands requests to their sessions' shards; the shard adopts them with a
+    // front door of its own (set once it exists: it serves Engine.IO too).
+    hand_offs.push_back(std::make_unique<ConnectionHandOff>(*mailboxes[i], *shard));
+    sio_services.push_back(
+        std::make_unique<SioService>(hub, sio_config, shard_front.ws, *hand_offs.back()));
+    shard_front.socket_io = sio_services.back().get();
     // The first shard's bind picks the port when it is 0; the others join it.
     shard->add_stream_listener(
         core::open_listening_socket(tcp, core::Transport::kTcp),
@@ -191,8 +208,7 @@ int run_gateway(const Options& options) {
     FrontDoorConfig adopted = shard_front;
     adopted.adopted = true;
     adoption_services.push_back(std::make_unique<FrontDoorService>(adopted));
-    hand_offs.push_back(
-        std::make_unique<ConnectionHandOff>(*mailboxes[i], *shard, *adoption_services.back()));
+    hand_offs.back()->adopt_with(*adoption_services.back());
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
                                std::make_unique<UdpGatewayService>(hub, cookie_key, udp_config));
     if (tcp_echo) {

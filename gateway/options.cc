@@ -80,6 +80,30 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Seconds a kept-alive HTTP connection may wait for its next request")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
+  app.add_option("--sio-ping-interval", o.sio_ping_interval_ms,
+                 "Milliseconds between Engine.IO pings to a Socket.IO client")
+      ->check(CLI::Range(uint64_t{10}, uint64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--sio-ping-timeout", o.sio_ping_timeout_ms,
+                 "Milliseconds a Socket.IO client has to answer a ping before its session ends")
+      ->check(CLI::Range(uint64_t{10}, uint64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--sio-max-payload", o.sio_max_payload,
+                 "Bytes of an Engine.IO polling body or WebSocket message at most")
+      ->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 28))
+      ->capture_default_str();
+  app.add_option("--sio-connect-timeout", o.sio_connect_timeout_ms,
+                 "Milliseconds a new Engine.IO session has to send its Socket.IO CONNECT")
+      ->check(CLI::Range(uint64_t{10}, uint64_t{3600000}))
+      ->capture_default_str();
+  app.add_option("--sio-recovery", o.sio_recovery_ms,
+                 "Milliseconds a dropped Socket.IO session can be recovered (0: no offsets, "
+                 "no recovery)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{86400000}))
+      ->capture_default_str();
+  app.add_option("--sio-cors-origin", o.sio_cors_origin,
+                 "Origin allowed to reach /socket.io/ from a browser (\"*\": any; empty: no "
+                 "CORS headers)");
   app.add_option("--http-max-body", o.http_max_body,
                  "Bytes of an HTTP request body at most (else 413)")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))

@@ -22,6 +22,13 @@ struct Options {
   double handshake_timeout_s = 10;
   double http_idle_timeout_s = 5;
   uint64_t http_max_body = 1 << 20;
+  // Engine.IO / Socket.IO at /socket.io/ (Socket.IO's defaults).
+  uint64_t sio_ping_interval_ms = 25000;
+  uint64_t sio_ping_timeout_ms = 20000;
+  uint64_t sio_max_payload = 1000000;
+  uint64_t sio_connect_timeout_ms = 45000;
+  uint64_t sio_recovery_ms = 120000;
+  std::string sio_cors_origin;
   uint64_t max_connections = 100000;
   uint64_t max_outbuf = 4 << 20;
   uint64_t max_datagram = 2048;

@@ -15,9 +15,8 @@ struct HandOffMessage final : core::BusMessage {
 
 }  // namespace
 
-ConnectionHandOff::ConnectionHandOff(core::ShardMailbox& mailbox, core::Shard& shard,
-                                     core::StreamService& adopt_with) noexcept
-    : mailbox_(mailbox), shard_(shard), adopt_with_(adopt_with) {
+ConnectionHandOff::ConnectionHandOff(core::ShardMailbox& mailbox, core::Shard& shard) noexcept
+    : mailbox_(mailbox), shard_(shard) {
   mailbox_.subscribe(kHandOffTopic, &ConnectionHandOff::on_bus, this);
 }
 
@@ -33,7 +32,7 @@ void ConnectionHandOff::on_bus(void* self, unsigned, unsigned, core::BusMessage*
   auto& hand_off = *static_cast<ConnectionHandOff*>(self);
   auto* arrived = static_cast<HandOffMessage*>(message);  // the topic says what it is
   ++hand_off.adopted_;
-  hand_off.shard_.adopt(arrived->fd, arrived->carried, hand_off.adopt_with_);
+  hand_off.shard_.adopt(arrived->fd, arrived->carried, *hand_off.adopt_with_);
   message->release();
 }
 

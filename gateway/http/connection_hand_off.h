@@ -20,10 +20,10 @@ inline constexpr uint8_t kHandOffTopic = 3;
 
 class ConnectionHandOff {
  public:
-  // Subscribes to the topic on `mailbox` (before the shard starts); connections arriving
-  // on `shard` are opened with `adopt_with`.
-  ConnectionHandOff(core::ShardMailbox& mailbox, core::Shard& shard,
-                    core::StreamService& adopt_with) noexcept;
+  // Subscribes to the topic on `mailbox` (before the shard starts).
+  ConnectionHandOff(core::ShardMailbox& mailbox, core::Shard& shard) noexcept;
+  // Before the shard starts: connections arriving on the shard are opened with `service`.
+  void adopt_with(core::StreamService& service) noexcept { adopt_with_ = &service; }
   ConnectionHandOff(const ConnectionHandOff&) = delete;
   ConnectionHandOff& operator=(const ConnectionHandOff&) = delete;
 
@@ -38,7 +38,7 @@ class ConnectionHandOff {
 
   core::ShardMailbox& mailbox_;
   core::Shard& shard_;
-  core::StreamService& adopt_with_;
+  core::StreamService* adopt_with_ = nullptr;
   uint64_t sent_ = 0;
   uint64_t adopted_ = 0;
 };

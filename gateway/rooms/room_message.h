@@ -22,8 +22,15 @@ namespace rg::gateway {
 
 // How a member receives room traffic; each form is encoded at most once per message and
 // shard.
-enum class WireForm : uint8_t { kWsJson, kWsBinary, kTcp, kUdp };
-inline constexpr size_t kWireForms = 4;
+enum class WireForm : uint8_t {
+  kWsJson,
+  kWsBinary,
+  kTcp,
+  kUdp,
+  kSio,         // Socket.IO: an EVENT in WebSocket frames (gateway/sio/), JSON replies
+  kSioOffsets,  // the same with recovery on: each event's last argument is its offset
+};
+inline constexpr size_t kWireForms = 6;
 
 // The rooms' topic on the shards' mailboxes (core/mailbox.h).
 inline constexpr uint8_t kRoomsTopic = 1;

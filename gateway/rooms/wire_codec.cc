@@ -1,5 +1,9 @@
 #include "gateway/rooms/wire_codec.h"
 
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
 #include "proto/envelope/binary_envelope.h"
 #include "proto/envelope/json_envelope.h"
 #include "proto/envelope/length_prefixed.h"
@@ -31,14 +35,64 @@ void no_header(std::byte*, size_t) noexcept {}
 
 // Indexed by WireForm.
 constexpr WireCodec kCodecs[kWireForms] = {
-    {true, false, &ws_header_size, &ws_text_header},      // kWsJson
-    {false, false, &ws_header_size, &ws_binary_header},   // kWsBinary
-    {false, false, &length_prefix_size, &length_prefix},  // kTcp
-    {false, true, &no_header_size, &no_header},           // kUdp
+    {true, false, false, &ws_header_size, &ws_text_header},      // kWsJson
+    {false, false, false, &ws_header_size, &ws_binary_header},   // kWsBinary
+    {false, false, false, &length_prefix_size, &length_prefix},  // kTcp
+    {false, false, true, &no_header_size, &no_header},           // kUdp
+    {true, true, false, &ws_header_size, &ws_text_header},       // kSio
+    {true, true, false, &ws_header_size, &ws_text_header},       // kSioOffsets
 };
 static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
               static_cast<size_t>(WireForm::kWsBinary) == 1 &&
-              static_cast<size_t>(WireForm::kTcp) == 2 && static_cast<size_t>(WireForm::kUdp) == 3);
+              static_cast<size_t>(WireForm::kTcp) == 2 && static_cast<size_t>(WireForm::kUdp) == 3 &&
+              static_cast<size_t>(WireForm::kSio) == 4 &&
+              static_cast<size_t>(WireForm::kSioOffsets) == 5);
+
+// A Socket.IO EVENT of a room message, as the text of an Engine.IO message:
+//   42["<event>",<data>(,"<offset>")]  (JSON data)
+//   451-["<event>",{"_placeholder":true,"num":0}(,"<offset>")]  (binary data, which
+// follows as a binary WebSocket frame: its attachment).
+constexpr std::string_view kPlaceholder = "{\"_placeholder\":true,\"num\":0}";
+
+std::string sio_event_text(const RoomMessage& m, bool offsets) {
+  std::string text = m.data_is_json() ? "42[\"" : "451-[\"";
+  text += m.event().empty() ? std::string_view("message") : m.event();  // needs no escaping
+  text += "\",";
+  if (m.data_is_json()) {
+    text += m.data();
+  } else {
+    text += kPlaceholder;
+  }
+  if (offsets) {
+    text += ",\"";
+    text += sio_offset(m.room_hash(), m.seq());
+    text += '"';
+  }
+  text += ']';
+  return text;
+}
+
+core::BlockRef encode_sio(const RoomMessage& m, bool offsets) {
+  std::string text = sio_event_text(m, offsets);
+  size_t header = ws_header_size(text.size());
+  size_t size = header + text.size();
+  size_t attachment_header = 0;
+  if (!m.data_is_json()) {
+    attachment_header = ws_header_size(m.data().size());
+    size += attachment_header + m.data().size();
+  }
+  core::ByteBlock* block = core::ByteBlock::create(size);
+  std::byte* p = block->data();
+  ws_text_header(p, text.size());
+  std::memcpy(p + header, text.data(), text.size());
+  p += header + text.size();
+  if (!m.data_is_json()) {
+    ws_binary_header(p, m.data().size());
+    if (!m.data().empty()) std::memcpy(p + attachment_header, m.data().data(), m.data().size());
+  }
+  block->grow(size);
+  return core::BlockRef::adopt(block);
+}
 
 }  // namespace
 
@@ -46,8 +100,29 @@ const WireCodec& wire_codec(WireForm form) noexcept {
   return kCodecs[static_cast<size_t>(form)];
 }
 
+std::string sio_offset(uint64_t room_hash, uint64_t seq) {
+  char text[48];
+  int n = std::snprintf(text, sizeof text, "%016llx:%llu", static_cast<unsigned long long>(room_hash),
+                        static_cast<unsigned long long>(seq));
+  return std::string(text, static_cast<size_t>(n));
+}
+
+bool parse_sio_offset(std::string_view offset, uint64_t& room_hash, uint64_t& seq) noexcept {
+  if (offset.size() < 18 || offset[16] != ':') return false;
+  auto hash = std::from_chars(offset.data(), offset.data() + 16, room_hash, 16);
+  auto number = std::from_chars(offset.data() + 17, offset.data() + offset.size(), seq);
+  return hash.ec == std::errc() && hash.ptr == offset.data() + 16 && number.ec == std::errc() &&
+         number.ptr == offset.data() + offset.size();
+}
+
 size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
   const WireCodec& codec = wire_codec(form);
+  if (codec.socket_io) {
+    size_t text = sio_event_text(m, form == WireForm::kSioOffsets).size();
+    size_t size = ws_header_size(text) + text;
+    if (!m.data_is_json()) size += ws_header_size(m.data().size()) + m.data().size();
+    return size;
+  }
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
                                                m.data_is_json())
                         : proto::bin::msg_size(m.room(), m.data().size());
@@ -56,6 +131,7 @@ size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
 
 core::BlockRef encode_message(const RoomMessage& m, WireForm form) {
   const WireCodec& codec = wire_codec(form);
+  if (codec.socket_io) return encode_sio(m, form == WireForm::kSioOffsets);
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
                                                m.data_is_json())
                         : proto::bin::msg_size(m.room(), m.data().size());

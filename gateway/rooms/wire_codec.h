@@ -6,6 +6,9 @@
 // form up here instead of branching on it.
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "core/byte_block.h"
 #include "gateway/rooms/room_message.h"
@@ -13,7 +16,8 @@
 namespace rg::gateway {
 
 struct WireCodec {
-  bool json;      // bodies are JSON text (else the binary envelope)
+  bool json;      // replies are JSON text (else the binary envelope)
+  bool socket_io;  // messages are Socket.IO EVENTs (else the gateway protocol's msg)
   bool datagram;  // one frame per datagram: at most --max-datagram, and a send may fail
   // The frame header in front of a body of `body` bytes: its size, and writing it (`out`
   // has room for header_size(body) bytes).
@@ -22,6 +26,11 @@ struct WireCodec {
 };
 
 const WireCodec& wire_codec(WireForm form) noexcept;
+
+// The offset a Socket.IO member is given with each room message (its last argument), and
+// the room and seq it names: "<room hash, 16 hex digits>:<seq>".
+std::string sio_offset(uint64_t room_hash, uint64_t seq);
+bool parse_sio_offset(std::string_view offset, uint64_t& room_hash, uint64_t& seq) noexcept;
 
 // The size of `message` (a delivery: its seq is set) framed for `form`, and the frame
 // itself in a new block.

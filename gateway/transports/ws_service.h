@@ -19,6 +19,7 @@ struct WsConfig {
   UnfinishedMessages* unfinished = nullptr;  // the shard's budget and deadline for them
   size_t max_message = 16 << 20;             // /echo
   size_t max_gateway_message = 68 << 10;     // /: --max-payload plus the envelope
+  size_t max_engine_io_message = 1000000;    // /socket.io/: --sio-max-payload
   uint32_t ping_interval_ms = 30000;         // 0: never ping
   proto::HttpLimits http;
 };

@@ -14,8 +14,15 @@ namespace rg::gateway {
 
 using proto::WsOpcode;
 
-WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint) noexcept
-    : conn_(conn), config_(config), parser_(*this, config.max_message), timer_(&on_timer, this) {
+WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint,
+                     WsMessageSink* sink) noexcept
+    : conn_(conn),
+      config_(config),
+      parser_(*this, config.max_message),
+      timer_(&on_timer, this),
+      endpoint_(endpoint),
+      sink_(endpoint == WsEndpoint::kEngineIo ? sink : nullptr) {
+  if (endpoint == WsEndpoint::kEngineIo) parser_.set_max_message(config_.max_engine_io_message);
   if (endpoint == WsEndpoint::kGateway && config_.hub != nullptr) {
     // The gateway protocol never needs more than --max-payload plus its envelope.
     parser_.set_max_message(config_.max_gateway_message);
@@ -30,6 +37,7 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint 
 
 WsSession::~WsSession() {
   conn_.shard().timers().cancel(timer_);
+  if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);
   if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
   if (member_) config_.hub->detach(*member_);
 }
@@ -43,6 +51,8 @@ void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
   core::ShardStats& stats = conn_.stats();
   ++stats.messages_in;
   if (member_) return on_gateway_message(op, payload);
+  if (sink_ != nullptr) return sink_->on_ws_message(*this, op, payload);
+  if (endpoint_ == WsEndpoint::kEngineIo || stage_ != Stage::kOpen) return;
   // /echo: the reply's header is written in front of the payload, where the client's own
   // header (or the assembly block's headroom) was, so the payload itself is not moved.
   size_t header_size = proto::server_header_size(payload.size());
@@ -84,6 +94,27 @@ void WsSession::feed(std::span<std::byte> bytes) noexcept {
                              parser_.buffered());
 }
 
+void WsSession::send_message(WsOpcode op, std::span<const std::byte> payload) noexcept {
+  if (!open()) return;
+  std::byte header[proto::kMaxServerHeader];
+  size_t n = proto::encode_server_header(header, op, payload.size());
+  conn_.send_copy({header, n});
+  conn_.send_copy(payload);
+  conn_.end_frame();
+  ++conn_.stats().messages_out;
+}
+
+void WsSession::send_shared(const core::BlockRef& block, size_t offset, size_t length) noexcept {
+  if (!open()) return;
+  conn_.send_shared(block, offset, length);
+  ++conn_.stats().messages_out;
+}
+
+void WsSession::close(uint16_t code, std::string_view why) noexcept {
+  if (stage_ != Stage::kOpen) return;
+  end(code, why, false);
+}
+
 void WsSession::end(uint16_t code, std::string_view why, bool fault) noexcept {
   if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
   if (stage_ == Stage::kOpen) send_close(code, why);
@@ -94,6 +125,7 @@ void WsSession::end(uint16_t code, std::string_view why, bool fault) noexcept {
     config_.hub->detach(*member_);
     member_.reset();
   }
+  if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);
   if (fault) {
     conn_.fail_protocol();
   } else {
@@ -134,12 +166,14 @@ void WsSession::on_close(uint16_t code, std::span<const std::byte>) noexcept {
     send_close(code, "");
   }
   stage_ = Stage::kClosed;
+  if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);
   conn_.close(core::Connection::CloseMode::kGraceful);
 }
 
 void WsSession::on_error(uint16_t code, const char* why) noexcept {
   send_close(code, why);
   stage_ = Stage::kClosed;
+  if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);
   conn_.fail_protocol();
 }
 

@@ -20,14 +20,32 @@
 namespace rg::gateway {
 
 enum class WsEndpoint : uint8_t {
-  kGateway,  // /: the gateway protocol, the connection a member of rooms
-  kEcho,     // /echo: every message back to its sender
+  kGateway,   // /: the gateway protocol, the connection a member of rooms
+  kEcho,      // /echo: every message back to its sender
+  kEngineIo,  // /socket.io/: frames go to a WsMessageSink (an Engine.IO session)
+};
+
+class WsSession;
+
+// Takes the messages of a WebSocket that carries another protocol (Engine.IO).
+class WsMessageSink {
+ public:
+  // A whole message (text: valid UTF-8, followed by readable padding, see ws_parser.h).
+  virtual void on_ws_message(WsSession& ws, proto::WsOpcode op,
+                             std::span<std::byte> payload) noexcept = 0;
+  // The WebSocket is going (closed by either side, cut off, or the server stopping):
+  // nothing more may be sent on it. Called once, unless the sink was released first.
+  virtual void on_ws_gone(WsSession& ws) noexcept = 0;
+
+ protected:
+  ~WsMessageSink() = default;
 };
 
 class WsSession final : public core::StreamSession, private UnfinishedMessages::Holder {
  public:
-  // The 101 response has been queued already.
-  WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint) noexcept;
+  // The 101 response has been queued already. `sink`: kEngineIo's.
+  WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint,
+            WsMessageSink* sink = nullptr) noexcept;
   ~WsSession() override;
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
@@ -41,6 +59,17 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   void on_pong(std::span<const std::byte> payload) noexcept;
   void on_close(uint16_t code, std::span<const std::byte> reason) noexcept;
   void on_error(uint16_t code, const char* why) noexcept;
+
+  // For a sink: sends one message; a frame of a room message already encoded; closes
+  // with `code` (what is queued still goes first). After close(), nothing more is sent.
+  void send_message(proto::WsOpcode op, std::span<const std::byte> payload) noexcept;
+  void send_shared(const core::BlockRef& block, size_t offset, size_t length) noexcept;
+  void close(uint16_t code, std::string_view why) noexcept;
+  // kEngineIo: who takes the messages from now on (null: the sink went away first).
+  void set_sink(WsMessageSink* sink) noexcept { sink_ = sink; }
+  bool open() const noexcept { return stage_ == Stage::kOpen && !conn_.closing(); }
+  size_t backlog_bytes() const noexcept { return conn_.backlog_bytes(); }
+  core::Connection& connection() noexcept { return conn_; }
 
  private:
   enum class Stage : uint8_t { kOpen, kClosed };
@@ -67,6 +96,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   core::Timer timer_;  // the ping interval
   // On path / only: the connection as a room member (echo connections do without it).
   std::unique_ptr<StreamMember> member_;
+  WsEndpoint endpoint_;
+  WsMessageSink* sink_ = nullptr;  // kEngineIo: who takes the messages
 };
 
 }  // namespace rg::gateway

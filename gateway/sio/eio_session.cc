@@ -1,0 +1,323 @@
+// An Engine.IO session's transports: long-polling, the WebSocket and the upgrade between
+// them, heartbeats, and room messages handed to whichever carries the session now.
+
+#include "gateway/sio/eio_session.h"
+
+#include <cstring>
+
+#include "core/shard.h"
+#include "gateway/sio/eio_sid.h"
+#include "gateway/sio/sio_service.h"
+#include "proto/ws/ws_frame.h"
+
+namespace rg::gateway {
+
+namespace {
+
+constexpr char kSeparator = '\x1e';
+
+// A server frame's header (unmasked: 2, 4 or 10 bytes) and payload size.
+struct FrameView {
+  proto::WsOpcode op;
+  size_t header;
+  size_t payload;
+};
+
+FrameView frame_at(const std::byte* p) noexcept {
+  auto op = static_cast<proto::WsOpcode>(static_cast<uint8_t>(p[0]) & 0x0f);
+  auto len = static_cast<uint8_t>(p[1]) & 0x7f;
+  if (len < 126) return {op, 2, len};
+  if (len == 126) return {op, 4, size_t{static_cast<uint8_t>(p[2])} << 8 | static_cast<uint8_t>(p[3])};
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n = n << 8 | static_cast<uint8_t>(p[2 + i]);
+  return {op, 10, static_cast<size_t>(n)};
+}
+
+}  // namespace
+
+EioSession::EioSession(SioService& service, std::string sid) noexcept
+    : service_(service),
+      sid_(std::move(sid)),
+      heartbeat_(&on_heartbeat, this),
+      connect_deadline_(&on_connect_deadline, this) {
+  service_.hub().attach(*this);
+  attached_ = true;
+  core::Shard& shard = service_.shard();
+  shard.timers().schedule(connect_deadline_, shard.now_ms() + service_.config().connect_timeout_ms);
+  schedule_ping(service_.config().ping_interval_ms);
+}
+
+EioSession::~EioSession() { close("destroyed"); }  // (the timers cancel themselves)
+
+void EioSession::open_polling(FrontDoor& door) noexcept {
+  proto::EioOpen open;
+  open.sid = sid_;
+  open.upgrade_to_websocket = true;
+  open.ping_interval_ms = service_.config().ping_interval_ms;
+  open.ping_timeout_ms = service_.config().ping_timeout_ms;
+  open.max_payload = service_.config().max_payload;
+  std::string body = "0" + proto::eio_open_json(open);
+  service_.respond(door, 200, "text/plain; charset=UTF-8", body);
+}
+
+void EioSession::open_websocket(WsSession& ws) noexcept {
+  ws_ = &ws;
+  ws.set_sink(this);
+  proto::EioOpen open;
+  open.sid = sid_;
+  open.ping_interval_ms = service_.config().ping_interval_ms;
+  open.ping_timeout_ms = service_.config().ping_timeout_ms;
+  open.max_payload = service_.config().max_payload;
+  send_packet(proto::EioType::kOpen, proto::eio_open_json(open));
+}
+
+void EioSession::on_poll(FrontDoor& door) noexcept {
+  if (poll_ != nullptr) {
+    // Two GETs at once: the reference closes the session, answering the first with a close.
+    service_.refuse(door, 3, "Bad request");
+    close("overlapping GET");
+    return;
+  }
+  if (!waiting_.empty()) {
+    std::string body = std::move(waiting_);
+    waiting_.clear();
+    return service_.respond(door, 200, "text/plain; charset=UTF-8", body);
+  }
+  poll_ = &door;
+  door.hold(*this);
+}
+
+void EioSession::on_post(FrontDoor& door, std::string_view body) noexcept {
+  if (posting_) {
+    service_.refuse(door, 3, "Bad request");
+    return close("overlapping POST");
+  }
+  posting_ = true;
+  bool ok = proto::for_each_eio_packet(body, scratch_, &EioSession::on_polled_packet, this);
+  posting_ = false;
+  if (!ok) {
+    service_.refuse(door, 3, "Bad request");
+    return close("parse error");
+  }
+  service_.respond(door, 200, "text/html", "ok");
+}
+
+void EioSession::on_polled_packet(void* self, const proto::EioPacket& packet) noexcept {
+  auto& session = *static_cast<EioSession*>(self);
+  if (!session.closed_) session.on_packet(packet);
+}
+
+void EioSession::on_packet(const proto::EioPacket& packet) noexcept {
+  if (packet.binary) {
+    return on_sio_binary(std::as_bytes(std::span(packet.data.data(), packet.data.size())));
+  }
+  switch (packet.type) {
+    case proto::EioType::kPong:
+      if (pong_due_) {
+        pong_due_ = false;
+        schedule_ping(service_.config().ping_interval_ms);
+      }
+      return;
+    case proto::EioType::kMessage:
+      return on_sio_text(packet.data);
+    case proto::EioType::kClose:
+      return close("client close");
+    case proto::EioType::kNoop:
+    case proto::EioType::kUpgrade:  // only meaningful on a probe
+      return;
+    case proto::EioType::kPing:  // v4: the server pings, never the client
+    case proto::EioType::kOpen:
+      return close("invalid heartbeat direction");
+  }
+}
+
+void EioSession::on_probe(WsSession& ws) noexcept {
+  probe_ = &ws;
+  ws.set_sink(this);
+}
+
+void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
+                               std::span<std::byte> payload) noexcept {
+  if (closed_) return;
+  std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
+  if (&ws == probe_) {
+    // The probe: "2probe" is answered "3probe" and a held GET released with a noop; "5"
+    // makes the WebSocket the session's transport. Anything else ends the probe.
+    if (op == proto::WsOpcode::kText && text == "2probe") {
+      constexpr std::string_view kProbe = "3probe";
+      ws.send_message(proto::WsOpcode::kText, std::as_bytes(std::span(kProbe)));
+      if (poll_ != nullptr) answer_poll("6");
+      return;
+    }
+    if (op == proto::WsOpcode::kText && text == "5") {
+      probe_ = nullptr;
+      ws_ = &ws;
+      if (poll_ != nullptr) answer_poll("6");
+      // What waited for a GET goes on the WebSocket, one packet per frame, in order.
+      std::string waiting = std::move(waiting_);
+      waiting_.clear();
+      std::string_view rest = waiting;
+      while (!rest.empty()) {
+        size_t end = rest.find(kSeparator);
+        std::string_view packet = rest.substr(0, end);
+        if (!packet.empty() && packet[0] == 'b') {
+          scratch_.clear();
+          if (proto::decode_base64(packet.substr(1), scratch_)) {
+            ws.send_message(proto::WsOpcode::kBinary, std::as_bytes(std::span(scratch_)));
+          }
+        } else {
+          ws.send_message(proto::WsOpcode::kText, std::as_bytes(std::span(packet)));
+        }
+        if (end == std::string_view::npos) break;
+        rest.remove_prefix(end + 1);
+      }
+      return;
+    }
+    probe_ = nullptr;
+    ws.set_sink(nullptr);
+    ws.close(1008, "invalid probe");
+    return;
+  }
+  if (&ws != ws_) return;
+  if (op == proto::WsOpcode::kBinary) return on_sio_binary(payload);
+  proto::EioPacket packet;
+  if (!proto::parse_eio_text(text, packet)) return close("parse error");
+  on_packet(packet);
+}
+
+void EioSession::on_ws_gone(WsSession& ws) noexcept {
+  if (&ws == probe_) {
+    probe_ = nullptr;
+    return;
+  }
+  if (&ws == ws_) {
+    ws_ = nullptr;
+    close("transport close");
+  }
+}
+
+void EioSession::on_front_door_gone(FrontDoor& door) noexcept {
+  if (&door != poll_) return;
+  poll_ = nullptr;
+  // A GET aborted by its client ends the session, as the reference has it.
+  close("poll connection closed prematurely");
+}
+
+void EioSession::send_packet(proto::EioType type, std::string_view data) noexcept {
+  if (closed_) return;
+  if (ws_ != nullptr) {
+    out_.clear();
+    out_ += static_cast<char>('0' + static_cast<int>(type));
+    out_ += data;
+    ws_->send_message(proto::WsOpcode::kText, std::as_bytes(std::span(out_)));
+    return;
+  }
+  out_.clear();
+  proto::append_eio_text(out_, type, data);
+  queue_for_poll(out_);
+}
+
+void EioSession::send_binary(std::span<const std::byte> data) noexcept {
+  if (closed_) return;
+  if (ws_ != nullptr) return ws_->send_message(proto::WsOpcode::kBinary, data);
+  out_.clear();
+  proto::append_eio_binary(out_, data);
+  queue_for_poll(out_);
+}
+
+void EioSession::queue_for_poll(std::string_view packet_text) noexcept {
+  if (!waiting_.empty()) waiting_ += kSeparator;
+  waiting_ += packet_text;
+  if (poll_ != nullptr && !flush_listed_) {
+    flush_listed_ = true;
+    service_.flush_later(*this);
+  }
+}
+
+void EioSession::flush() noexcept {
+  flush_listed_ = false;
+  if (poll_ == nullptr || waiting_.empty()) return;
+  std::string body = std::move(waiting_);
+  waiting_.clear();
+  answer_poll(body);
+}
+
+void EioSession::answer_poll(std::string_view body) noexcept {
+  FrontDoor* door = std::exchange(poll_, nullptr);
+  service_.respond(*door, 200, "text/plain; charset=UTF-8", body);
+}
+
+size_t EioSession::queued_bytes() const noexcept {
+  return ws_ != nullptr ? ws_->backlog_bytes() : waiting_.size();
+}
+
+bool EioSession::send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept {
+  if (closed_ || !connected_) return false;
+  if (ws_ != nullptr) {
+    ws_->send_shared(block, offset, length);
+    return true;
+  }
+  // Polling: the frames of the encoded message become packets of the next GET's body
+  // (text as it is, binary as 'b' + base64).
+  const std::byte* p = block->data() + offset;
+  const std::byte* end = p + length;
+  while (p < end) {
+    FrameView frame = frame_at(p);
+    auto payload = std::span<const std::byte>(p + frame.header, frame.payload);
+    if (frame.op == proto::WsOpcode::kBinary) {
+      out_.clear();
+      proto::append_eio_binary(out_, payload);
+      queue_for_poll(out_);
+    } else {
+      queue_for_poll({reinterpret_cast<const char*>(payload.data()), payload.size()});
+    }
+    p += frame.header + frame.payload;
+  }
+  return true;
+}
+
+void EioSession::schedule_ping(uint64_t delay_ms) noexcept {
+  core::Shard& shard = service_.shard();
+  shard.timers().schedule(heartbeat_, shard.now_ms() + delay_ms);
+}
+
+void EioSession::on_heartbeat(void* self) noexcept {
+  auto& session = *static_cast<EioSession*>(self);
+  if (session.closed_) return;
+  if (session.pong_due_) return session.close("ping timeout");
+  session.pong_due_ = true;
+  session.send_packet(proto::EioType::kPing, {});
+  session.schedule_ping(session.service_.config().ping_timeout_ms);
+}
+
+void EioSession::on_connect_deadline(void* self) noexcept {
+  auto& session = *static_cast<EioSession*>(self);
+  if (!session.closed_ && !session.connected_) session.close("no CONNECT in time");
+}
+
+void EioSession::close(const char* why) noexcept {
+  (void)why;
+  if (closed_) return;
+  closed_ = true;
+  if (attached_) {
+    attached_ = false;
+    service_.hub().detach(*this);
+  }
+  if (FrontDoor* door = std::exchange(poll_, nullptr)) {
+    service_.respond(*door, 200, "text/plain; charset=UTF-8", "1");  // a close packet
+  }
+  if (WsSession* ws = std::exchange(ws_, nullptr)) {
+    ws->set_sink(nullptr);
+    ws->close(1000, why);
+  }
+  if (WsSession* ws = std::exchange(probe_, nullptr)) {
+    ws->set_sink(nullptr);
+    ws->close(1000, why);
+  }
+  // An armed timer's wheel is alive (a stopped shard's wheel disarms what it held).
+  if (heartbeat_.armed()) service_.shard().timers().cancel(heartbeat_);
+  if (connect_deadline_.armed()) service_.shard().timers().cancel(connect_deadline_);
+  service_.closed(*this);
+}
+
+}  // namespace rg::gateway

@@ -1,0 +1,184 @@
+#include "gateway/sio/sio_service.h"
+
+#include "core/connection.h"
+#include "core/shard.h"
+#include "gateway/sio/eio_session.h"
+#include "gateway/sio/eio_sid.h"
+#include "proto/http/http_query.h"
+#include "proto/sio/socketio.h"
+#include "proto/ws/ws_handshake.h"
+
+namespace rg::gateway {
+
+namespace {
+
+// The reference server's error codes (engine.io server.ts, Server.errors).
+constexpr int kTransportUnknown = 0;
+constexpr int kSessionIdUnknown = 1;
+constexpr int kBadHandshakeMethod = 2;
+constexpr int kBadRequest = 3;
+constexpr int kUnsupportedVersion = 5;
+
+}  // namespace
+
+SioService::SioService(RoomHub& hub, const SioConfig& config, const WsConfig& ws,
+                       ConnectionHandOff& hand_off) noexcept
+    : hub_(hub), config_(config), ws_(ws), hand_off_(hand_off) {
+  ws_.max_engine_io_message = config_.max_payload;
+  if (!config_.cors_origin.empty()) {
+    cors_ = "Access-Control-Allow-Origin: " + config_.cors_origin + "\r\n";
+    if (config_.cors_origin != "*") {
+      cors_ += "Access-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
+    }
+  }
+  hub_.mailbox().add_service(*this);
+}
+
+SioService::~SioService() {
+  // Sessions leave their rooms while the hub is still there.
+  auto sessions = std::move(sessions_);
+  for (auto& [sid, session] : sessions) session->close("server stopping");
+  flush_.clear();
+  closed_.clear();
+}
+
+void SioService::respond(FrontDoor& door, int status, std::string_view content_type,
+                         std::string_view body) noexcept {
+  proto::ResponseHead head;
+  head.status = status;
+  head.content_type = content_type;
+  std::string headers = cors_;
+  if (status == 200) headers += "Cache-Control: no-store\r\n";
+  head.headers = headers;
+  door.respond(head, body);
+}
+
+void SioService::refuse(FrontDoor& door, int code, std::string_view message, int status) noexcept {
+  ++stats_.refused;
+  std::string body = "{\"code\":" + std::to_string(code) + ",\"message\":";
+  proto::append_json_string(body, message);
+  body += '}';
+  respond(door, status, "application/json", body);
+}
+
+EioSession* SioService::find(std::string_view sid) noexcept {
+  auto it = sessions_.find(sid);
+  return it == sessions_.end() || it->second->closed() ? nullptr : it->second.get();
+}
+
+void SioService::on_request(FrontDoor& door, const proto::HttpRequest& request,
+                            std::string_view body) noexcept {
+  if (shard_ == nullptr) shard_ = &door.connection().shard();
+  // A CORS preflight (the browser asks before a cross-origin POST with its headers).
+  if (request.method == "OPTIONS" && !cors_.empty()) {
+    std::string headers = cors_;
+    headers += "Access-Control-Allow-Methods: GET,HEAD,PUT,PATCH,POST,DELETE\r\n";
+    std::string_view asked = request.header("Access-Control-Request-Headers");
+    if (!asked.empty()) {
+      headers += "Access-Control-Allow-Headers: ";
+      headers += asked;
+      headers += "\r\n";
+    }
+    proto::ResponseHead head;
+    head.status = 204;
+    head.headers = headers;
+    return door.respond(head, {});
+  }
+  std::string_view query = proto::split_target(request.target).query;
+  std::string transport, sid;
+  proto::QueryLookup found = proto::query_param(query, "transport", transport);
+  if (found != proto::QueryLookup::kFound || (transport != "polling" && transport != "websocket")) {
+    return refuse(door, kTransportUnknown, "Transport unknown");
+  }
+  bool websocket = transport == "websocket";
+  switch (proto::query_param(query, "sid", sid)) {
+    case proto::QueryLookup::kBad:
+      return refuse(door, kBadRequest, "Bad request");
+    case proto::QueryLookup::kAbsent:
+      return handshake(door, request, transport);
+    case proto::QueryLookup::kFound:
+      break;
+  }
+  int home = sid_home(sid, hub_.mailbox().shards());
+  if (home >= 0 && static_cast<unsigned>(home) != hub_.shard() && !door.adopted()) {
+    ++stats_.handed_off;
+    return door.hand_off(static_cast<unsigned>(home), &ConnectionHandOff::send, &hand_off_);
+  }
+  EioSession* session = home < 0 ? nullptr : find(sid);
+  if (session == nullptr) return refuse(door, kSessionIdUnknown, "Session ID unknown");
+  if (websocket) {
+    if (session->upgraded() || !proto::header_has_token(request.header("Upgrade"), "websocket")) {
+      return refuse(door, kBadRequest, "Bad request");
+    }
+    proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
+    if (verdict.status != 101) return refuse(door, kBadRequest, "Bad request");
+    std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
+    door.connection().send_copy(std::as_bytes(std::span(response)));
+    auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo,
+                                          nullptr);
+    session->on_probe(*ws);  // before the frames that came with the request
+    return door.upgrade(std::move(ws));
+  }
+  // After an upgrade, polling requests are refused (while it is probed, they still serve).
+  if (session->on_websocket()) return refuse(door, kBadRequest, "Bad request");
+  if (request.method == "GET") return session->on_poll(door);
+  if (request.method == "POST") {
+    if (body.size() > config_.max_payload) {
+      session->close("payload too large");
+      return refuse(door, kBadRequest, "payload too large", 413);
+    }
+    return session->on_post(door, body);
+  }
+  respond(door, 500, "text/plain; charset=UTF-8", "");
+}
+
+void SioService::handshake(FrontDoor& door, const proto::HttpRequest& request,
+                           std::string_view transport) noexcept {
+  if (request.method != "GET") return refuse(door, kBadHandshakeMethod, "Bad handshake method");
+  std::string version;
+  if (proto::query_param(proto::split_target(request.target).query, "EIO", version) !=
+          proto::QueryLookup::kFound ||
+      version != "4") {
+    return refuse(door, kUnsupportedVersion, "Unsupported protocol version");
+  }
+  bool websocket = transport == "websocket";
+  if (websocket && proto::check_upgrade_request(request).status != 101) {
+    return refuse(door, kBadRequest, "Bad request");
+  }
+  if (sessions_.size() >= config_.max_sessions) {
+    proto::ResponseHead head;
+    head.status = 503;
+    head.content_type = "text/plain; charset=UTF-8";
+    head.headers = "Retry-After: 1\r\n";
+    return door.respond(head, "too many sessions\n");
+  }
+  std::string sid = issue_sid(hub_.shard());
+  auto owned = std::make_unique<EioSession>(*this, sid);
+  EioSession& session = *owned;
+  sessions_.emplace(std::move(sid), std::move(owned));
+  ++stats_.sessions_opened;
+  if (!websocket) return session.open_polling(door);
+  std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
+  door.connection().send_copy(std::as_bytes(std::span(response)));
+  auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo, nullptr);
+  session.open_websocket(*ws);  // before the frames that came with the request
+  door.upgrade(std::move(ws));
+}
+
+void SioService::closed(EioSession& session) noexcept {
+  auto it = sessions_.find(session.sid());
+  if (it == sessions_.end()) return;
+  ++stats_.sessions_closed;
+  closed_.push_back(std::move(it->second));
+  sessions_.erase(it);
+}
+
+void SioService::on_tick() noexcept {
+  for (size_t i = 0; i < flush_.size(); ++i) {
+    if (!flush_[i]->closed()) flush_[i]->flush();
+  }
+  flush_.clear();
+  closed_.clear();
+}
+
+}  // namespace rg::gateway

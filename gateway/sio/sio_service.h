@@ -1,0 +1,88 @@
+#pragma once
+// Engine.IO at /socket.io/ on the WebSocket port, one instance per shard: the shard's
+// sessions (by sid; bounded), the handshake over polling or WebSocket, the requests of
+// known sessions, CORS, and the reference server's error answers (HTTP 400 with
+// {"code":N,"message":...}). A request for a sid whose home is another shard is handed
+// to that shard with its connection (ConnectionHandOff): no sticky load balancing is
+// needed inside a gateway.
+
+#include <simdjson.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/mailbox.h"
+#include "gateway/http/connection_hand_off.h"
+#include "gateway/http/front_door.h"
+#include "gateway/rooms/room_hub.h"
+#include "gateway/sio/sio_config.h"
+#include "gateway/transports/ws_service.h"
+
+namespace rg::gateway {
+
+class EioSession;
+
+struct SioStats {
+  uint64_t sessions_opened = 0;
+  uint64_t sessions_closed = 0;
+  uint64_t upgrades = 0;
+  uint64_t handed_off = 0;  // requests sent to their session's home shard
+  uint64_t refused = 0;     // requests answered with an Engine.IO error
+};
+
+class SioService final : public HttpHandler, public core::ShardMailbox::Service {
+ public:
+  SioService(RoomHub& hub, const SioConfig& config, const WsConfig& ws,
+             ConnectionHandOff& hand_off) noexcept;
+  ~SioService() override;
+
+  // HttpHandler
+  void on_request(FrontDoor& door, const proto::HttpRequest& request,
+                  std::string_view body) noexcept override;
+  // core::ShardMailbox::Service
+  void on_tick() noexcept override;
+  bool idle() const noexcept override { return flush_.empty() && closed_.empty(); }
+
+  RoomHub& hub() noexcept { return hub_; }
+  const SioConfig& config() const noexcept { return config_; }
+  core::Shard& shard() noexcept { return *shard_; }
+  simdjson::dom::parser& json() noexcept { return json_; }
+  // For the hub's replies (parsed while a request's document may still be in use).
+  simdjson::dom::parser& reply_json() noexcept { return reply_json_; }
+  const SioStats& stats() const noexcept { return stats_; }
+  size_t sessions() const noexcept { return sessions_.size(); }
+
+  // For sessions: flush at the end of the tick; destroy at the end of the tick.
+  void flush_later(EioSession& session) noexcept { flush_.push_back(&session); }
+  void closed(EioSession& session) noexcept;
+  // The CORS headers of every /socket.io/ response (empty when CORS is off).
+  std::string_view cors_headers() const noexcept { return cors_; }
+  // Answers an Engine.IO error: 400 (or `status`) with {"code":N,"message":...}.
+  void refuse(FrontDoor& door, int code, std::string_view message, int status = 400) noexcept;
+  void respond(FrontDoor& door, int status, std::string_view content_type,
+               std::string_view body) noexcept;
+
+ private:
+  void handshake(FrontDoor& door, const proto::HttpRequest& request,
+                 std::string_view transport) noexcept;
+  EioSession* find(std::string_view sid) noexcept;
+
+  RoomHub& hub_;
+  SioConfig config_;
+  WsConfig ws_;  // for the WebSockets of /socket.io/
+  ConnectionHandOff& hand_off_;
+  core::Shard* shard_ = nullptr;  // known at the first request (the hub's mailbox has it)
+  std::unordered_map<std::string, std::unique_ptr<EioSession>, StringHash, std::equal_to<>>
+      sessions_;
+  std::vector<EioSession*> flush_;
+  std::vector<std::unique_ptr<EioSession>> closed_;  // destroyed at the end of the tick
+  std::string cors_;
+  simdjson::dom::parser json_;
+  simdjson::dom::parser reply_json_;
+  SioStats stats_;
+};
+
+}  // namespace rg::gateway
