@@ -27,8 +27,8 @@
 #include "gateway/allocator.h"
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door_service.h"
-#include "gateway/sio/sio_service.h"
 #include "gateway/rooms/room_hub.h"
+#include "gateway/sio/sio_service.h"
 #include "gateway/transports/tcp_echo.h"
 #include "gateway/transports/tcp_gateway.h"
 #include "gateway/transports/udp_cookie.h"
@@ -255,10 +255,11 @@ int run_gateway(const Options& options) {
   for (auto& shard : shards) {
     const UnfinishedStats& u = unfinished[shard->index()]->stats();
     std::fprintf(stderr,
-                 "ringgate shard=%u %s %s unfinished_cut_budget=%llu unfinished_cut_late=%llu "
+                 "ringgate shard=%u %s %s %s unfinished_cut_budget=%llu unfinished_cut_late=%llu "
                  "unfinished_peak=%zu\n",
                  shard->index(), shard->stats().to_string().c_str(),
                  hubs[shard->index()]->stats().to_string().c_str(),
+                 sio_services[shard->index()]->stats().to_string().c_str(),
                  static_cast<unsigned long long>(u.cut_over_budget),
                  static_cast<unsigned long long>(u.cut_too_slow), u.peak_bytes);
   }

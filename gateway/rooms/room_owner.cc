@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "gateway/rooms/wire_codec.h"
 #include "proto/envelope/binary_envelope.h"
 #include "proto/envelope/json_envelope.h"
 
@@ -283,7 +284,7 @@ void OwnedRooms::presence_query(unsigned shard, const RoomMessage& query) noexce
   size_t count = room ? room->presence.size() : 0;
   size_t listed = std::min(count, limits_.presence_limit);
   std::string body;
-  bool json = query.origin_form() == WireForm::kWsJson;
+  bool json = wire_codec(query.origin_form()).json;
   if (json) {
     proto::append_json_presence_head(body, query.room(), query.id(), count);
   } else {

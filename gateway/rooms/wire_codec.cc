@@ -44,7 +44,8 @@ constexpr WireCodec kCodecs[kWireForms] = {
 };
 static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
               static_cast<size_t>(WireForm::kWsBinary) == 1 &&
-              static_cast<size_t>(WireForm::kTcp) == 2 && static_cast<size_t>(WireForm::kUdp) == 3 &&
+              static_cast<size_t>(WireForm::kTcp) == 2 &&
+              static_cast<size_t>(WireForm::kUdp) == 3 &&
               static_cast<size_t>(WireForm::kSio) == 4 &&
               static_cast<size_t>(WireForm::kSioOffsets) == 5);
 
@@ -102,8 +103,9 @@ const WireCodec& wire_codec(WireForm form) noexcept {
 
 std::string sio_offset(uint64_t room_hash, uint64_t seq) {
   char text[48];
-  int n = std::snprintf(text, sizeof text, "%016llx:%llu", static_cast<unsigned long long>(room_hash),
-                        static_cast<unsigned long long>(seq));
+  int n =
+      std::snprintf(text, sizeof text, "%016llx:%llu", static_cast<unsigned long long>(room_hash),
+                    static_cast<unsigned long long>(seq));
   return std::string(text, static_cast<size_t>(n));
 }
 

@@ -16,9 +16,9 @@
 namespace rg::gateway {
 
 struct WireCodec {
-  bool json;      // replies are JSON text (else the binary envelope)
+  bool json;       // replies are JSON text (else the binary envelope)
   bool socket_io;  // messages are Socket.IO EVENTs (else the gateway protocol's msg)
-  bool datagram;  // one frame per datagram: at most --max-datagram, and a send may fail
+  bool datagram;   // one frame per datagram: at most --max-datagram, and a send may fail
   // The frame header in front of a body of `body` bytes: its size, and writing it (`out`
   // has room for header_size(body) bytes).
   size_t (*header_size)(size_t body) noexcept;

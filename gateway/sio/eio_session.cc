@@ -27,7 +27,8 @@ FrameView frame_at(const std::byte* p) noexcept {
   auto op = static_cast<proto::WsOpcode>(static_cast<uint8_t>(p[0]) & 0x0f);
   auto len = static_cast<uint8_t>(p[1]) & 0x7f;
   if (len < 126) return {op, 2, len};
-  if (len == 126) return {op, 4, size_t{static_cast<uint8_t>(p[2])} << 8 | static_cast<uint8_t>(p[3])};
+  if (len == 126)
+    return {op, 4, size_t{static_cast<uint8_t>(p[2])} << 8 | static_cast<uint8_t>(p[3])};
   uint64_t n = 0;
   for (int i = 0; i < 8; ++i) n = n << 8 | static_cast<uint8_t>(p[2 + i]);
   return {op, 10, static_cast<size_t>(n)};
@@ -47,7 +48,9 @@ EioSession::EioSession(SioService& service, std::string sid) noexcept
   schedule_ping(service_.config().ping_interval_ms);
 }
 
-EioSession::~EioSession() { close("destroyed"); }  // (the timers cancel themselves)
+EioSession::~EioSession() {
+  close("destroyed");
+}  // (the timers cancel themselves)
 
 void EioSession::open_polling(FrontDoor& door) noexcept {
   proto::EioOpen open;
@@ -152,6 +155,7 @@ void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
     if (op == proto::WsOpcode::kText && text == "5") {
       probe_ = nullptr;
       ws_ = &ws;
+      service_.count_upgrade();
       if (poll_ != nullptr) answer_poll("6");
       // What waited for a GET goes on the WebSocket, one packet per frame, in order.
       std::string waiting = std::move(waiting_);

@@ -103,10 +103,10 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   FrontDoor* poll_ = nullptr;
   WsSession* ws_ = nullptr;
   WsSession* probe_ = nullptr;
-  bool posting_ = false;     // a POST is being read (an overlapping one closes the session)
-  std::string waiting_;      // packets for the next GET, joined with 0x1e
+  bool posting_ = false;  // a POST is being read (an overlapping one closes the session)
+  std::string waiting_;   // packets for the next GET, joined with 0x1e
   bool flush_listed_ = false;
-  bool pong_due_ = false;    // a ping was sent; its pong has not come
+  bool pong_due_ = false;  // a ping was sent; its pong has not come
   core::Timer heartbeat_;
   core::Timer connect_deadline_;
   // Socket.IO: the socket of namespace "/".
@@ -118,8 +118,8 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   std::string binary_packet_;
   size_t binary_expected_ = 0;
   std::vector<std::string> attachments_;
-  std::string scratch_;    // requests being built, replies being parsed (padded)
-  std::string out_;        // a packet being written
+  std::string scratch_;  // requests being built, replies being parsed (padded)
+  std::string out_;      // a packet being written
 };
 
 }  // namespace rg::gateway

@@ -21,6 +21,14 @@ constexpr int kUnsupportedVersion = 5;
 
 }  // namespace
 
+std::string SioStats::to_string() const {
+  return "sio_opened=" + std::to_string(sessions_opened) +
+         " sio_closed=" + std::to_string(sessions_closed) +
+         " sio_upgrades=" + std::to_string(upgrades) +
+         " sio_handed_off=" + std::to_string(handed_off) +
+         " sio_refused=" + std::to_string(refused);
+}
+
 SioService::SioService(RoomHub& hub, const SioConfig& config, const WsConfig& ws,
                        ConnectionHandOff& hand_off) noexcept
     : hub_(hub), config_(config), ws_(ws), hand_off_(hand_off) {
@@ -114,8 +122,7 @@ void SioService::on_request(FrontDoor& door, const proto::HttpRequest& request,
     if (verdict.status != 101) return refuse(door, kBadRequest, "Bad request");
     std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
     door.connection().send_copy(std::as_bytes(std::span(response)));
-    auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo,
-                                          nullptr);
+    auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo, nullptr);
     session->on_probe(*ws);  // before the frames that came with the request
     return door.upgrade(std::move(ws));
   }

@@ -31,6 +31,7 @@ struct SioStats {
   uint64_t upgrades = 0;
   uint64_t handed_off = 0;  // requests sent to their session's home shard
   uint64_t refused = 0;     // requests answered with an Engine.IO error
+  std::string to_string() const;
 };
 
 class SioService final : public HttpHandler, public core::ShardMailbox::Service {
@@ -58,6 +59,7 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   // For sessions: flush at the end of the tick; destroy at the end of the tick.
   void flush_later(EioSession& session) noexcept { flush_.push_back(&session); }
   void closed(EioSession& session) noexcept;
+  void count_upgrade() noexcept { ++stats_.upgrades; }
   // The CORS headers of every /socket.io/ response (empty when CORS is off).
   std::string_view cors_headers() const noexcept { return cors_; }
   // Answers an Engine.IO error: 400 (or `status`) with {"code":N,"message":...}.
