@@ -113,8 +113,8 @@ int run_gateway(const Options& options) {
   auto tcp_gateway_frame = static_cast<uint32_t>(std::min(options.max_frame, gateway_message));
   ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
   FrontDoorConfig front_config;
-  // A polling POST may carry up to --sio-max-payload.
-  front_config.max_body = std::max(options.http_max_body, options.sio_max_payload);
+  front_config.max_body = options.http_max_body;
+  front_config.socket_io_max_body = options.sio_max_payload;
   SioConfig sio_config;
   sio_config.ping_interval_ms = options.sio_ping_interval_ms;
   sio_config.ping_timeout_ms = options.sio_ping_timeout_ms;

@@ -100,8 +100,12 @@ bool FrontDoor::serve_one() noexcept {
   }
   if (head_size_ == 0) {  // a new request: how its body ends is decided once
     head_size_ = request.head_size;
-    framing_ = proto::body_framing(request, config_.max_body);
-    chunked_ = proto::ChunkedDecoder(config_.max_body);
+    // Engine.IO's POSTs may carry up to --sio-max-payload; other paths --http-max-body.
+    size_t max_body = route_of(proto::split_target(request.target).path) == Route::kSocketIo
+                          ? config_.socket_io_max_body
+                          : config_.max_body;
+    framing_ = proto::body_framing(request, max_body);
+    chunked_ = proto::ChunkedDecoder(max_body);
     chunked_scanned_ = 0;
     body_.clear();
     continue_sent_ = false;
@@ -202,6 +206,8 @@ void FrontDoor::upgrade(std::unique_ptr<core::StreamSession> session) noexcept {
 
 void FrontDoor::respond(const proto::ResponseHead& head, std::string_view body) noexcept {
   if (phase_ == Phase::kGone || phase_ == Phase::kUpgraded) return;
+  bool was_held = phase_ == Phase::kHeld;
+  if (was_held) held_ = nullptr;  // answered: its holder is done with this door
   proto::ResponseHead sent = head;
   sent.close = head.close || !keep_alive_;
   std::string out;
@@ -214,8 +220,7 @@ void FrontDoor::respond(const proto::ResponseHead& head, std::string_view body) 
     conn_.close(core::Connection::CloseMode::kGraceful);
     return;
   }
-  if (phase_ == Phase::kHeld) {  // answered later: the requests behind it go on
-    held_ = nullptr;
+  if (was_held) {  // answered later: the requests behind it go on
     phase_ = Phase::kRequests;
     finish_request();
     if (reads_held_) {

@@ -55,9 +55,10 @@ class HttpHandler {
 };
 
 struct FrontDoorConfig {
-  WsConfig ws;                       // the WebSocket sessions it upgrades to
-  HttpHandler* socket_io = nullptr;  // /socket.io/ (null: 404)
-  size_t max_body = 1 << 20;
+  WsConfig ws;                          // the WebSocket sessions it upgrades to
+  HttpHandler* socket_io = nullptr;     // /socket.io/ (null: 404)
+  size_t max_body = 1 << 20;            // --http-max-body
+  size_t socket_io_max_body = 1000000;  // --sio-max-payload
   uint32_t request_timeout_ms = 10000;
   uint32_t idle_timeout_ms = 5000;
   // A connection that arrived from another shard (Shard::adopt) answers its first request

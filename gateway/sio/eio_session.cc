@@ -25,7 +25,7 @@ struct FrameView {
 
 FrameView frame_at(const std::byte* p) noexcept {
   auto op = static_cast<proto::WsOpcode>(static_cast<uint8_t>(p[0]) & 0x0f);
-  auto len = static_cast<uint8_t>(p[1]) & 0x7f;
+  size_t len = static_cast<uint8_t>(p[1]) & 0x7f;
   if (len < 126) return {op, 2, len};
   if (len == 126)
     return {op, 4, size_t{static_cast<uint8_t>(p[2])} << 8 | static_cast<uint8_t>(p[3])};
