@@ -113,6 +113,10 @@ bool FrontDoor::serve_one() noexcept {
   std::string_view body;
   switch (framing_.kind) {
     case proto::BodyFraming::Kind::kRefused:
+      if (framing_.status == 413 && config_.socket_io != nullptr &&
+          route_of(proto::split_target(request.target).path) == Route::kSocketIo) {
+        config_.socket_io->on_too_large(request);
+      }
       refuse(framing_.status, framing_.why);
       return true;
     case proto::BodyFraming::Kind::kNone:

@@ -49,6 +49,9 @@ class HttpHandler {
  public:
   virtual void on_request(FrontDoor& door, const proto::HttpRequest& request,
                           std::string_view body) noexcept = 0;
+  // A request of this path declared a body past the limit: it is answered 413 and the
+  // connection closed right after this call.
+  virtual void on_too_large(const proto::HttpRequest& request) noexcept { (void)request; }
 
  protected:
   ~HttpHandler() = default;

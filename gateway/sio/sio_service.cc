@@ -139,6 +139,16 @@ void SioService::on_request(FrontDoor& door, const proto::HttpRequest& request,
   respond(door, 500, "text/plain; charset=UTF-8", "");
 }
 
+void SioService::on_too_large(const proto::HttpRequest& request) noexcept {
+  // The reference closes the session of a POST past maxPayload. Here when this shard is its
+  // home; elsewhere it ends by its heartbeat (the client closes its transport on a 413).
+  std::string sid;
+  if (proto::query_param(proto::split_target(request.target).query, "sid", sid) ==
+      proto::QueryLookup::kFound) {
+    if (EioSession* session = find(sid)) session->close("payload too large");
+  }
+}
+
 void SioService::handshake(FrontDoor& door, const proto::HttpRequest& request,
                            std::string_view transport) noexcept {
   if (request.method != "GET") return refuse(door, kBadHandshakeMethod, "Bad handshake method");

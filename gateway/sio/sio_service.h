@@ -43,6 +43,7 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   // HttpHandler
   void on_request(FrontDoor& door, const proto::HttpRequest& request,
                   std::string_view body) noexcept override;
+  void on_too_large(const proto::HttpRequest& request) noexcept override;
   // core::ShardMailbox::Service
   void on_tick() noexcept override;
   bool idle() const noexcept override { return flush_.empty() && closed_.empty(); }
