@@ -1,7 +1,10 @@
 #include "gateway/sessions/session_table.h"
 
+#include <openssl/rand.h>
+
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace rg::gateway {
@@ -60,7 +63,16 @@ std::string SessionRecord::serialize() const {
     put_text(out, r.info);
     out += static_cast<char>(r.presence);
     out += static_cast<char>(r.form);
+    put_u64(out, r.first_seq);
   }
+  put_text(out, name);
+  put_u64(out, runs.size());
+  for (const SessionRun& run : runs) {
+    put_u64(out, run.room_hash);
+    put_u64(out, run.first);
+    put_u64(out, run.last);
+  }
+  out += static_cast<char>(runs_complete);
   return out;
 }
 
@@ -73,27 +85,36 @@ std::optional<SessionRecord> SessionRecord::parse(std::string_view bytes) {
   for (SessionRoom& r : record.rooms) {
     uint8_t presence, form;
     if (!in.text(r.room) || !in.u64(r.last_seq) || !in.text(r.epoch) || !in.text(r.info) ||
-        !in.u8(presence) || !in.u8(form) || form >= kWireForms) {
+        !in.u8(presence) || !in.u8(form) || form >= kWireForms || !in.u64(r.first_seq)) {
       return std::nullopt;
     }
     r.presence = presence != 0;
     r.form = static_cast<WireForm>(form);
   }
+  uint64_t runs = 0;
+  uint8_t complete = 0;
+  if (!in.text(record.name) || !in.u64(runs) || runs > bytes.size()) return std::nullopt;
+  record.runs.resize(runs);
+  for (SessionRun& run : record.runs) {
+    if (!in.u64(run.room_hash) || !in.u64(run.first) || !in.u64(run.last)) return std::nullopt;
+  }
+  if (!in.u8(complete)) return std::nullopt;
+  record.runs_complete = complete != 0;
   if (!in.done()) return std::nullopt;
   return record;
 }
 
 SessionTable::SessionTable(unsigned shard, size_t max_sessions, uint64_t ttl_ms)
-    : shard_(shard), max_sessions_(max_sessions), ttl_ms_(ttl_ms) {
-  std::random_device device;  // getrandom(2)
-  random_.seed(uint64_t{device()} << 32 ^ device());
-}
+    : shard_(shard), max_sessions_(max_sessions), ttl_ms_(ttl_ms) {}
 
 std::string SessionTable::issue() {
+  // A token is a bearer credential: 128 bits from OpenSSL's generator, not a PRNG whose
+  // state its outputs give away.
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no randomness: nothing is safe
   char token[48];
-  int n = std::snprintf(token, sizeof token, "%u-%016llx%016llx", shard_,
-                        static_cast<unsigned long long>(random_()),
-                        static_cast<unsigned long long>(random_()));
+  int n = std::snprintf(token, sizeof token, "%u-", shard_);
+  for (unsigned char b : bytes) n += std::snprintf(token + n, sizeof token - n, "%02x", b);
   return std::string(token, static_cast<size_t>(n));
 }
 

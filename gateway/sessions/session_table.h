@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,8 +27,10 @@
 
 namespace rg::gateway {
 
-// The sessions' topic on the shards' mailboxes.
+// The sessions' topic on the shards' mailboxes (the gateway protocol's), and Socket.IO's
+// recoverable sessions' (gateway/sio/), which use the same records and messages.
 inline constexpr uint8_t kSessionsTopic = 2;
+inline constexpr uint8_t kSioSessionsTopic = 4;
 
 struct SessionRoom {
   std::string room;
@@ -38,11 +39,23 @@ struct SessionRoom {
   std::string info;  // presence info (a JSON object's bytes, or empty)
   bool presence = false;
   WireForm form = WireForm::kWsJson;
+  uint64_t first_seq = 0;  // the room's seq when it was joined (Socket.IO recovery)
+};
+
+// A run of consecutive messages of one room handed to a connection: Socket.IO's recovery
+// finds, from the one offset a client gives back, where it stood in every room.
+struct SessionRun {
+  uint64_t room_hash = 0;
+  uint64_t first = 0;
+  uint64_t last = 0;
 };
 
 // A session's record while no connection holds it.
 struct SessionRecord {
   std::vector<SessionRoom> rooms;
+  std::string name;              // Socket.IO: the socket's id, kept across a recovery
+  std::vector<SessionRun> runs;  // Socket.IO: the last runs handed, oldest first
+  bool runs_complete = false;    // no run was forgotten since the rooms were joined
 
   // A flat form, for a bus message (the record moves between shards as bytes).
   std::string serialize() const;
@@ -50,12 +63,14 @@ struct SessionRecord {
 };
 
 // Asks a session's home shard for its record (kTake), and the answer (kRecord: `found`,
-// `record` serialized). Self-contained: it owns every byte it names.
+// `record` serialized); or gives the home a record to keep (kKeep, `record` serialized).
+// Self-contained: it owns every byte it names.
 class SessionMessage final : public core::BusMessage {
  public:
-  enum class Kind : uint8_t { kTake, kRecord };
-  SessionMessage(Kind kind, std::string token, unsigned origin_shard, uint64_t origin_member)
-      : BusMessage(kSessionsTopic),
+  enum class Kind : uint8_t { kTake, kRecord, kKeep };
+  SessionMessage(Kind kind, std::string token, unsigned origin_shard, uint64_t origin_member,
+                 uint8_t topic = kSessionsTopic)
+      : BusMessage(topic),
         kind(kind),
         token(std::move(token)),
         origin_shard(origin_shard),
@@ -125,7 +140,6 @@ class SessionTable {
   std::unordered_map<uint64_t, LiveSession> live_;  // by the connection's member id
   std::unordered_map<std::string, Kept> records_;
   std::deque<std::pair<std::string, uint64_t>> order_;  // (token, expiry), oldest first
-  std::mt19937_64 random_;
 };
 
 }  // namespace rg::gateway

@@ -232,14 +232,18 @@ void EioSession::send_binary(std::span<const std::byte> data) noexcept {
 void EioSession::queue_for_poll(std::string_view packet_text) noexcept {
   if (!waiting_.empty()) waiting_ += kSeparator;
   waiting_ += packet_text;
-  if (poll_ != nullptr && !flush_listed_) {
-    flush_listed_ = true;
-    service_.flush_later(*this);
-  }
+  if (poll_ != nullptr) list_for_flush();
+}
+
+void EioSession::list_for_flush() noexcept {
+  if (flush_listed_) return;
+  flush_listed_ = true;
+  service_.flush_later(*this);
 }
 
 void EioSession::flush() noexcept {
   flush_listed_ = false;
+  if (finish_due_ && recovery_ == Recovery::kJoining) finish_recovery(all_recovered_);
   if (poll_ == nullptr || waiting_.empty()) return;
   std::string body = std::move(waiting_);
   waiting_.clear();
@@ -252,15 +256,36 @@ void EioSession::answer_poll(std::string_view body) noexcept {
 }
 
 size_t EioSession::queued_bytes() const noexcept {
+  // While recovering, what is held back is bounded by finish_recovery's check, not by
+  // pacing (the replay must reach its end before anything is sent).
+  if (recovery_ != Recovery::kNone) return 0;
   return ws_ != nullptr ? ws_->backlog_bytes() : waiting_.size();
 }
 
 bool EioSession::send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept {
-  if (closed_ || !connected_) return false;
-  if (ws_ != nullptr) {
-    ws_->send_shared(block, offset, length);
+  if (closed_ || (!connected_ && recovery_ == Recovery::kNone)) return false;
+  if (service_.config().recovery_ms != 0) {
+    FrameView frame = frame_at(block->data() + offset);
+    note_delivery(block->data() + offset + frame.header, frame.payload);
+  }
+  if (recovery_ != Recovery::kNone) {
+    held_bytes_ += length;
+    if (held_bytes_ > service_.config().max_outbuf) {
+      all_recovered_ = false;  // too much to replay at once: a fresh socket
+      joins_waiting_ = 0;
+      maybe_finish_recovery();
+      return false;
+    }
+    held_.push_back({block, offset, length});
+    maybe_finish_recovery();
     return true;
   }
+  send_now(block, offset, length);
+  return true;
+}
+
+void EioSession::send_now(const core::BlockRef& block, size_t offset, size_t length) noexcept {
+  if (ws_ != nullptr) return ws_->send_shared(block, offset, length);
   // Polling: the frames of the encoded message become packets of the next GET's body
   // (text as it is, binary as 'b' + base64).
   const std::byte* p = block->data() + offset;
@@ -277,7 +302,6 @@ bool EioSession::send_encoded(const core::BlockRef& block, size_t offset, size_t
     }
     p += frame.header + frame.payload;
   }
-  return true;
 }
 
 void EioSession::schedule_ping(uint64_t delay_ms) noexcept {
@@ -303,6 +327,10 @@ void EioSession::close(const char* why) noexcept {
   (void)why;
   if (closed_) return;
   closed_ = true;
+  // A socket that went without saying DISCONNECT may come back: its state is kept.
+  if (connected_ && !disconnected_ && service_.config().recovery_ms != 0 && !pid_.empty()) {
+    service_.keep_record(pid_, record());
+  }
   if (attached_) {
     attached_ = false;
     service_.hub().detach(*this);

@@ -16,6 +16,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "core/timer_wheel.h"
 #include "gateway/http/front_door.h"
 #include "gateway/rooms/member.h"
+#include "gateway/sessions/session_table.h"
 #include "gateway/sio/sio_config.h"
 #include "gateway/transports/ws_session.h"
 #include "proto/sio/engineio.h"
@@ -57,7 +60,11 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   // Sends what waits to a held GET (once per tick, SioService::on_tick).
   void flush() noexcept;
   // Ends the session (`why` for the log); the service destroys it at the end of the tick.
+  // A connected socket's state is kept for recovery (unless it disconnected itself).
   void close(const char* why) noexcept;
+  // Recovery (sio_recovery.cc): the record asked of the pid's home shard has come (or
+  // there is none).
+  void resume_from(std::optional<SessionRecord> record) noexcept;
 
   // Member
   size_t queued_bytes() const noexcept override;
@@ -73,6 +80,7 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   void send_packet(proto::EioType type, std::string_view data) noexcept;
   void send_binary(std::span<const std::byte> data) noexcept;
   void queue_for_poll(std::string_view packet_text) noexcept;
+  void list_for_flush() noexcept;
   void answer_poll(std::string_view body) noexcept;
   void schedule_ping(uint64_t delay_ms) noexcept;
   static void on_heartbeat(void* self) noexcept;
@@ -88,6 +96,15 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   void ack(uint64_t id, std::string_view json_args) noexcept;
   void ack_error(uint64_t id, std::string_view code, std::string_view message) noexcept;
   void leave_all_rooms() noexcept;
+  void reply_connect(std::string_view socket_id) noexcept;
+  // Recovery (sio_recovery.cc).
+  void note_delivery(const std::byte* text, size_t size) noexcept;
+  void note_reply(std::string_view op, simdjson::dom::object reply) noexcept;
+  SessionRecord record() const;
+  void start_recovery(std::string_view pid, std::string_view offset, bool has_offset) noexcept;
+  void maybe_finish_recovery() noexcept;
+  void finish_recovery(bool recovered) noexcept;
+  void send_now(const core::BlockRef& block, size_t offset, size_t length) noexcept;
   // HeldRequest
   void on_front_door_gone(FrontDoor& door) noexcept override;
   // WsMessageSink
@@ -114,6 +131,40 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   std::string socket_id_;  // the CONNECT reply's sid (not the Engine.IO one)
   std::string pid_;        // the private id that names the session for recovery
   std::string auth_;       // the CONNECT's auth object (its JSON), for the auth issue
+  // The rooms joined, what was handed of each, and the runs handed (for recovery).
+  struct SioRoom {
+    std::string name;
+    uint64_t hash = 0;
+    std::string epoch;
+    uint64_t first_seq = 0;  // the seq when joined
+    uint64_t last_seq = 0;   // the last handed
+    std::string info;
+    bool presence = false;
+    bool joined = false;  // its owner answered
+  };
+  std::vector<SioRoom> rooms_;
+  static constexpr size_t kMaxRuns = 64;
+  std::deque<SessionRun> runs_;
+  bool runs_complete_ = true;
+  // A recovery under way: the record asked for, then the rooms joined again with `since`,
+  // what they deliver held back until every room has answered and replayed.
+  enum class Recovery : uint8_t { kNone, kTaking, kJoining };
+  Recovery recovery_ = Recovery::kNone;
+  std::string offset_;
+  bool has_offset_ = false;
+  std::string recovered_name_;
+  size_t joins_waiting_ = 0;
+  bool all_recovered_ = true;
+  std::vector<std::pair<uint64_t, uint64_t>> replay_targets_;  // (room hash, seq to reach)
+  struct Held {
+    core::BlockRef block;
+    size_t offset;
+    size_t length;
+  };
+  std::vector<Held> held_;
+  size_t held_bytes_ = 0;
+  bool disconnected_ = false;  // the client sent DISCONNECT: nothing to recover
+  bool finish_due_ = false;    // the recovery ends at the end of this tick (flush())
   // A BINARY_EVENT waiting for its attachments (the binary messages that follow it).
   std::string binary_packet_;
   size_t binary_expected_ = 0;

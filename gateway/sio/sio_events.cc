@@ -67,6 +67,8 @@ void EioSession::on_sio_text(std::string_view text) noexcept {
     case proto::SioType::kDisconnect:
       if (!connected_ || packet.nsp != "/") return close("DISCONNECT of a namespace not joined");
       connected_ = false;
+      disconnected_ = true;
+      rooms_.clear();
       return leave_all_rooms();
     case proto::SioType::kEvent:
       if (!connected_ || packet.nsp != "/") return close("EVENT in a namespace not joined");
@@ -111,17 +113,31 @@ void EioSession::on_sio_connect(const proto::SioPacket& packet) noexcept {
     reply += "{\"message\":\"Invalid namespace\"}";
     return send_sio(reply);
   }
-  if (connected_) return close("CONNECT of a namespace joined already");
-  connected_ = true;
+  if (connected_ || recovery_ != Recovery::kNone) {
+    return close("CONNECT of a namespace joined already");
+  }
   service_.shard().timers().cancel(connect_deadline_);
   auth_.clear();
-  if (packet.has_payload) auth_ = simdjson::minify(packet.payload);
-  socket_id_ = issue_sid(service_.hub().shard());
-  std::string reply = "0{\"sid\":\"" + socket_id_ + "\"";
-  if (service_.config().recovery_ms != 0) {
-    pid_ = issue_sid(service_.hub().shard());
-    reply += ",\"pid\":\"" + pid_ + "\"";
+  disconnected_ = false;
+  if (packet.has_payload) {
+    auth_ = simdjson::minify(packet.payload);
+    // socket.io-client sends back the pid of its last connection, and the offset of the
+    // last event it received (none when it received nothing).
+    std::string_view pid, offset;
+    if (service_.config().recovery_ms != 0 && !packet.payload["pid"].get_string().get(pid)) {
+      bool has_offset = !packet.payload["offset"].get_string().get(offset);
+      return start_recovery(pid, offset, has_offset);
+    }
   }
+  connected_ = true;
+  if (service_.config().recovery_ms != 0) pid_ = service_.issue_pid();
+  reply_connect(issue_sid(service_.hub().shard()));
+}
+
+void EioSession::reply_connect(std::string_view socket_id) noexcept {
+  socket_id_ = std::string(socket_id);
+  std::string reply = "0{\"sid\":\"" + socket_id_ + "\"";
+  if (!pid_.empty()) reply += ",\"pid\":\"" + pid_ + "\"";
   reply += '}';
   send_sio(reply);
 }
@@ -155,6 +171,10 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
   std::string info, data;
   if (name == "join") {
     request.op = proto::RequestOp::kJoin;
+    SioRoom* entry = nullptr;
+    for (SioRoom& r : rooms_) {
+      if (r.name == room) entry = &r;
+    }
     if (count >= 3) {
       element opts = args.at(2).value_unsafe();
       if (opts.type() != element_type::OBJECT) return fail("join options must be an object");
@@ -173,6 +193,16 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
         info = simdjson::minify(info_value);
         request.info = info;
       }
+    }
+    if (entry == nullptr && proto::is_valid_room_name(room)) {
+      rooms_.push_back({});
+      entry = &rooms_.back();
+      entry->name = std::string(room);
+      entry->hash = room_hash(room);
+    }
+    if (entry != nullptr && !entry->joined) {
+      entry->info = info;
+      entry->presence = request.presence;
     }
   } else if (name == "leave") {
     request.op = proto::RequestOp::kLeave;
@@ -236,6 +266,7 @@ void EioSession::send_reply(WireForm, std::span<const std::byte> body) noexcept 
   }
   std::string_view op;
   if (object["op"].get_string().get(op)) return;
+  note_reply(op, object);
   uint64_t id = 0;
   bool has_id = !object["id"].get_uint64().get(id);
   std::string fields = "{";

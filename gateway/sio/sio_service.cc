@@ -1,5 +1,6 @@
 #include "gateway/sio/sio_service.h"
 
+#include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
 #include "gateway/sio/eio_session.h"
@@ -26,12 +27,19 @@ std::string SioStats::to_string() const {
          " sio_closed=" + std::to_string(sessions_closed) +
          " sio_upgrades=" + std::to_string(upgrades) +
          " sio_handed_off=" + std::to_string(handed_off) +
-         " sio_refused=" + std::to_string(refused);
+         " sio_refused=" + std::to_string(refused) + " sio_kept=" + std::to_string(kept) +
+         " sio_recovered=" + std::to_string(recovered) +
+         " sio_unrecovered=" + std::to_string(unrecovered);
 }
 
 SioService::SioService(RoomHub& hub, const SioConfig& config, const WsConfig& ws,
                        ConnectionHandOff& hand_off) noexcept
-    : hub_(hub), config_(config), ws_(ws), hand_off_(hand_off) {
+    : hub_(hub),
+      config_(config),
+      ws_(ws),
+      hand_off_(hand_off),
+      records_(hub.shard(), config.max_sessions, config.recovery_ms) {
+  hub_.mailbox().subscribe(kSioSessionsTopic, &SioService::on_bus, this);
   ws_.max_engine_io_message = config_.max_payload;
   if (!config_.cors_origin.empty()) {
     cors_ = "Access-Control-Allow-Origin: " + config_.cors_origin + "\r\n";
@@ -48,6 +56,7 @@ SioService::~SioService() {
   for (auto& [sid, session] : sessions) session->close("server stopping");
   flush_.clear();
   closed_.clear();
+  if (shard_ != nullptr) records_.expire(core::monotonic_ms());
 }
 
 void SioService::respond(FrontDoor& door, int status, std::string_view content_type,
@@ -180,6 +189,70 @@ void SioService::handshake(FrontDoor& door, const proto::HttpRequest& request,
   auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo, nullptr);
   session.open_websocket(*ws);  // before the frames that came with the request
   door.upgrade(std::move(ws));
+}
+
+void SioService::keep_record(const std::string& pid, SessionRecord record) noexcept {
+  ++stats_.kept;
+  int home = SessionTable::home_of(pid, hub_.mailbox().shards());
+  if (home < 0) return;
+  uint64_t now = core::monotonic_ms();
+  if (static_cast<unsigned>(home) == hub_.shard())
+    return records_.keep(pid, std::move(record), now);
+  // The pid names another shard (the socket was recovered here): the record goes there, so
+  // the next recovery finds it where the pid says.
+  auto* message =
+      new SessionMessage(SessionMessage::Kind::kKeep, pid, hub_.shard(), 0, kSioSessionsTopic);
+  message->record = record.serialize();
+  hub_.mailbox().send(static_cast<unsigned>(home), core::kRequestLane, message);
+}
+
+void SioService::take_record(EioSession& session, const std::string& pid) noexcept {
+  int home = SessionTable::home_of(pid, hub_.mailbox().shards());
+  if (home < 0) return session.resume_from(std::nullopt);
+  if (static_cast<unsigned>(home) == hub_.shard()) {
+    return session.resume_from(records_.take(pid, core::monotonic_ms()));
+  }
+  uint64_t ask = next_ask_++;
+  asking_.emplace(ask, session.sid());
+  hub_.mailbox().send(
+      static_cast<unsigned>(home), core::kRequestLane,
+      new SessionMessage(SessionMessage::Kind::kTake, pid, hub_.shard(), ask, kSioSessionsTopic));
+}
+
+void SioService::on_bus(void* self, unsigned from, unsigned, core::BusMessage* bus) noexcept {
+  auto& service = *static_cast<SioService*>(self);
+  auto* message = static_cast<SessionMessage*>(bus);  // the topic says what it is
+  uint64_t now = core::monotonic_ms();
+  switch (message->kind) {
+    case SessionMessage::Kind::kKeep:
+      if (auto record = SessionRecord::parse(message->record)) {
+        service.records_.keep(message->token, std::move(*record), now);
+      }
+      break;
+    case SessionMessage::Kind::kTake: {
+      auto* answer =
+          new SessionMessage(SessionMessage::Kind::kRecord, message->token, message->origin_shard,
+                             message->origin_member, kSioSessionsTopic);
+      if (auto record = service.records_.take(message->token, now)) {
+        answer->found = true;
+        answer->record = record->serialize();
+      }
+      service.hub_.mailbox().send(from, core::kReplyLane, answer);
+      break;
+    }
+    case SessionMessage::Kind::kRecord: {
+      auto it = service.asking_.find(message->origin_member);
+      if (it == service.asking_.end()) break;
+      EioSession* session = service.find(it->second);
+      service.asking_.erase(it);
+      if (session == nullptr) break;  // gone meanwhile: the record is dropped with it
+      std::optional<SessionRecord> record;
+      if (message->found) record = SessionRecord::parse(message->record);
+      session->resume_from(std::move(record));
+      break;
+    }
+  }
+  message->release();
 }
 
 void SioService::closed(EioSession& session) noexcept {

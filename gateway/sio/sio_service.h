@@ -18,6 +18,7 @@
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door.h"
 #include "gateway/rooms/room_hub.h"
+#include "gateway/sessions/session_table.h"
 #include "gateway/sio/sio_config.h"
 #include "gateway/transports/ws_service.h"
 
@@ -29,8 +30,11 @@ struct SioStats {
   uint64_t sessions_opened = 0;
   uint64_t sessions_closed = 0;
   uint64_t upgrades = 0;
-  uint64_t handed_off = 0;  // requests sent to their session's home shard
-  uint64_t refused = 0;     // requests answered with an Engine.IO error
+  uint64_t handed_off = 0;   // requests sent to their session's home shard
+  uint64_t refused = 0;      // requests answered with an Engine.IO error
+  uint64_t kept = 0;         // sockets' state kept for recovery
+  uint64_t recovered = 0;    // recoveries answered whole
+  uint64_t unrecovered = 0;  // recoveries answered with a fresh socket
   std::string to_string() const;
 };
 
@@ -61,6 +65,14 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   void flush_later(EioSession& session) noexcept { flush_.push_back(&session); }
   void closed(EioSession& session) noexcept;
   void count_upgrade() noexcept { ++stats_.upgrades; }
+  // Recovery: pids (naming this shard, where the record will be kept), records kept on
+  // the shard a pid names, and taken back from it (answered by EioSession::resume_from).
+  std::string issue_pid() { return records_.issue(); }
+  void keep_record(const std::string& pid, SessionRecord record) noexcept;
+  void take_record(EioSession& session, const std::string& pid) noexcept;
+  void count_recovery(bool recovered) noexcept {
+    ++(recovered ? stats_.recovered : stats_.unrecovered);
+  }
   // The CORS headers of every /socket.io/ response (empty when CORS is off).
   std::string_view cors_headers() const noexcept { return cors_; }
   // Answers an Engine.IO error: 400 (or `status`) with {"code":N,"message":...}.
@@ -71,6 +83,7 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
  private:
   void handshake(FrontDoor& door, const proto::HttpRequest& request,
                  std::string_view transport) noexcept;
+  static void on_bus(void* self, unsigned from, unsigned lane, core::BusMessage* message) noexcept;
   EioSession* find(std::string_view sid) noexcept;
 
   RoomHub& hub_;
@@ -83,6 +96,10 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   std::vector<EioSession*> flush_;
   std::vector<std::unique_ptr<EioSession>> closed_;  // destroyed at the end of the tick
   std::string cors_;
+  SessionTable records_;  // kept sockets, by pid
+  // Records asked of other shards: the request's number -> the asking session's sid.
+  std::unordered_map<uint64_t, std::string> asking_;
+  uint64_t next_ask_ = 1;
   simdjson::dom::parser json_;
   simdjson::dom::parser reply_json_;
   SioStats stats_;

@@ -75,7 +75,69 @@ async function roundTrip(gw, transports, room) {
   return { rx, tx };
 }
 
+// A receiver whose transport is closed under it (socket.io.engine.close()) while messages
+// are published, and that reconnects on its own: recovered, with every message once.
+async function recoverAfterDrop(gw, transports, room, { receiveFirst }) {
+  const rx = io(url(gw), { transports, forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+  await new Promise((resolve) => rx.once('connect', resolve));
+  await call(rx, 'join', room);
+  const tx = await connect(gw, ['websocket']);
+  const seen = [];
+  rx.on('tick', (data) => seen.push(data.n));
+  let n = 0;
+  const publish = async (count) => { for (let i = 0; i < count; i++) await call(tx, 'publish', room, 'tick', { n: n++ }); };
+  if (receiveFirst) {
+    await publish(50);
+    while (seen.length < 50) await new Promise((z) => setTimeout(z, 10));
+  }
+  const back = new Promise((resolve) => rx.once('connect', resolve));
+  rx.io.engine.close();
+  await publish(50);  // while it is away
+  await back;
+  check(rx.recovered === true, `not recovered (${transports}, receiveFirst=${receiveFirst})`);
+  await publish(50);
+  for (let i = 0; i < 500 && seen.length < n; i++) await new Promise((z) => setTimeout(z, 10));
+  check(seen.length === n, `${seen.length} of ${n} received (${transports})`);
+  seen.forEach((v, i) => check(v === i, `message ${i} was ${v} (${transports})`));
+  rx.close(); tx.close();
+}
+
+const flags = { unrecovered: ['--history', '10'] };
+
 const cases = {
+  async unrecovered(gw) {
+    // --history 10: 50 messages missed cannot be replayed whole: a fresh socket, no rooms,
+    // nothing replayed (never a partial replay).
+    const rx = io(url(gw), { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+    await new Promise((resolve) => rx.once('connect', resolve));
+    const firstId = rx.id;
+    await call(rx, 'join', 'short');
+    const tx = await connect(gw, ['websocket']);
+    const seen = [];
+    rx.on('tick', (data) => seen.push(data.n));
+    await call(tx, 'publish', 'short', 'tick', { n: 0 });
+    while (seen.length < 1) await new Promise((z) => setTimeout(z, 10));
+    const back = new Promise((resolve) => rx.once('connect', resolve));
+    rx.io.engine.close();
+    for (let n = 1; n <= 50; n++) await call(tx, 'publish', 'short', 'tick', { n });
+    await back;
+    check(rx.recovered === false, 'recovered with a history too short');
+    check(rx.id !== firstId, 'the same socket id without a recovery');
+    await call(tx, 'publish', 'short', 'tick', { n: 51 });
+    await new Promise((z) => setTimeout(z, 200));
+    check(seen.length === 1, `replayed or still in the room: ${seen}`);
+    rx.close(); tx.close();
+    return (totals) => check(totals.sio_unrecovered === 1, `counters ${JSON.stringify(totals)}`);
+  },
+  async recovery(gw) {
+    await recoverAfterDrop(gw, ['polling'], 'rec-poll', { receiveFirst: true });
+    await recoverAfterDrop(gw, ['websocket'], 'rec-ws', { receiveFirst: true });
+    // A client that had received nothing yet (its CONNECT carries the pid alone).
+    await recoverAfterDrop(gw, ['websocket'], 'rec-none', { receiveFirst: false });
+    await recoverAfterDrop(gw, ['polling'], 'rec-none-poll', { receiveFirst: false });
+    return (totals) => check(totals.sio_recovered >= 4 && totals.sio_unrecovered === 0,
+      `recoveries ${JSON.stringify(totals)}`);
+  },
   async polling(gw) {
     const { rx, tx } = await roundTrip(gw, ['polling'], 'poll-room');
     check(rx.io.engine.transport.name === 'polling', 'not polling');
@@ -174,7 +236,7 @@ const cases = {
 
 const run = cases[name];
 if (!run) fail('no such case');
-const gw = await startGateway();
+const gw = await startGateway(flags[name] || []);
 const after = await run(gw);
 await new Promise((resolve) => setTimeout(resolve, 100));
 const { code, totals, err } = await gw.stop();

@@ -99,6 +99,10 @@ TEST(SessionTable, KeepsAtMostItsLimitForgettingTheOldest) {
 TEST(SessionTable, RecordsCrossShardsAsBytes) {
   SessionRecord record = record_of("lobby", 42);
   record.rooms.push_back(record_of("game", 0).rooms[0]);
+  record.rooms[1].first_seq = 7;
+  record.name = "socket-id";
+  record.runs = {{1, 2, 3}, {4, 5, 6}};
+  record.runs_complete = true;
   std::string bytes = record.serialize();
   auto back = SessionRecord::parse(bytes);
   ASSERT_TRUE(back);
@@ -109,6 +113,12 @@ TEST(SessionTable, RecordsCrossShardsAsBytes) {
   EXPECT_EQ(back->rooms[0].info, R"({"n":1})");
   EXPECT_TRUE(back->rooms[0].presence);
   EXPECT_EQ(back->rooms[0].form, WireForm::kTcp);
+  EXPECT_EQ(back->rooms[1].first_seq, 7u);
+  EXPECT_EQ(back->name, "socket-id");
+  ASSERT_EQ(back->runs.size(), 2u);
+  EXPECT_EQ(back->runs[1].room_hash, 4u);
+  EXPECT_EQ(back->runs[1].last, 6u);
+  EXPECT_TRUE(back->runs_complete);
   for (size_t cut = 0; cut < bytes.size(); ++cut) {
     EXPECT_FALSE(SessionRecord::parse(std::string_view(bytes).substr(0, cut))) << cut;
   }
