@@ -48,8 +48,51 @@ TEST(WireCodec, FramesADeliveryForEachForm) {
     EXPECT_EQ(bytes(block), c.expect) << static_cast<int>(c.form);
     EXPECT_EQ(encoded_size(*m, c.form), block->size());
     EXPECT_EQ(wire_codec(c.form).json, c.form == WireForm::kWsJson);
+    EXPECT_FALSE(wire_codec(c.form).socket_io);
     EXPECT_EQ(wire_codec(c.form).datagram, c.form == WireForm::kUdp);
   }
+  m->release();
+}
+
+TEST(WireCodec, SocketIoMembersGetAnEventWithItsOffset) {
+  RoomMessage::Fields f;
+  f.room = "lobby";
+  f.room_hash = room_hash("lobby");
+  f.event = "quote";
+  f.data = R"({"p":1})";
+  f.data_is_json = true;
+  f.seq = 42;
+  RoomMessage* m = RoomMessage::create(f);
+  std::string offset = sio_offset(f.room_hash, 42);
+  std::string text = R"(42["quote",{"p":1},")" + offset + "\"]";
+  core::BlockRef block = encode_message(*m, WireForm::kSioOffsets);
+  std::string frame = std::string{char(0x81), char(text.size())} + text;
+  EXPECT_EQ(bytes(block), frame);
+  EXPECT_EQ(encoded_size(*m, WireForm::kSioOffsets), block->size());
+  block = encode_message(*m, WireForm::kSio);  // recovery off: no offset
+  EXPECT_EQ(bytes(block).substr(2), R"(42["quote",{"p":1}])");
+  EXPECT_EQ(encoded_size(*m, WireForm::kSio), block->size());
+  uint64_t hash = 0, seq = 0;
+  ASSERT_TRUE(parse_sio_offset(offset, hash, seq));
+  EXPECT_EQ(hash, f.room_hash);
+  EXPECT_EQ(seq, 42u);
+  EXPECT_FALSE(parse_sio_offset("zz", hash, seq));
+  EXPECT_FALSE(parse_sio_offset(offset + "x", hash, seq));
+  m->release();
+
+  // Binary data: a BINARY_EVENT with a placeholder, then the bytes as a binary frame; no
+  // event named: "message".
+  f.event = {};
+  f.data = std::string_view("\x00\x01\x02", 3);
+  f.data_is_json = false;
+  m = RoomMessage::create(f);
+  block = encode_message(*m, WireForm::kSio);
+  std::string head = R"(451-["message",{"_placeholder":true,"num":0}])";
+  std::string frames = std::string{char(0x81), char(head.size())} + head;
+  frames += std::string{char(0x82), 3, 0, 1, 2};
+  EXPECT_EQ(bytes(block), frames);
+  EXPECT_EQ(encoded_size(*m, WireForm::kSio), block->size());
+  EXPECT_TRUE(wire_codec(WireForm::kSio).socket_io && wire_codec(WireForm::kSio).json);
   m->release();
 }
 
