@@ -127,7 +127,7 @@ size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
   }
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
                                                m.data_is_json())
-                        : proto::bin::msg_size(m.room(), m.data().size());
+                        : proto::bin::msg_size(m.room(), m.data().size(), m.event());
   return codec.header_size(n) + n;
 }
 
@@ -136,7 +136,7 @@ core::BlockRef encode_message(const RoomMessage& m, WireForm form) {
   if (codec.socket_io) return encode_sio(m, form == WireForm::kSioOffsets);
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
                                                m.data_is_json())
-                        : proto::bin::msg_size(m.room(), m.data().size());
+                        : proto::bin::msg_size(m.room(), m.data().size(), m.event());
   size_t header = codec.header_size(n);
   core::ByteBlock* block = core::ByteBlock::create(header + n);
   codec.write_header(block->data(), n);
@@ -144,7 +144,8 @@ core::BlockRef encode_message(const RoomMessage& m, WireForm form) {
     proto::write_json_msg(reinterpret_cast<char*>(block->data() + header), m.room(), m.seq(),
                           m.event(), m.data(), m.data_is_json());
   } else {
-    proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json());
+    proto::bin::write_msg(block->data() + header, m.room(), m.seq(), m.data(), m.data_is_json(),
+                          m.event());
   }
   block->grow(header + n);
   return core::BlockRef::adopt(block);

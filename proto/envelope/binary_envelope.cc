@@ -156,6 +156,16 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
         return fail(ErrorCode::kBadRequest, "a key is 1 to 64 bytes");
       }
     }
+    if ((flags & kFlagEvent) != 0) {
+      uint8_t event_length;
+      if (!in.u8(event_length) || !in.bytes(event_length, out.event)) {
+        return fail(ErrorCode::kBadRequest, "event runs past the frame");
+      }
+      if (!is_valid_event_name(out.event)) {
+        return fail(ErrorCode::kBadRequest,
+                    "an event is 1 to 64 printable ASCII characters, no quote or backslash");
+      }
+    }
     out.data = in.rest();
     return {};
   }
@@ -197,16 +207,18 @@ size_t write_request(std::byte* out, uint8_t op, uint8_t flags, std::string_view
   return w.size();
 }
 
-size_t msg_size(std::string_view room, size_t data_size) noexcept {
-  return kHeaderSize + 1 + room.size() + 8 + data_size;
+size_t msg_size(std::string_view room, size_t data_size, std::string_view event) noexcept {
+  return kHeaderSize + 1 + room.size() + 8 + (event.empty() ? 0 : 1 + event.size()) + data_size;
 }
 
 void write_msg(std::byte* out, std::string_view room, uint64_t seq, std::string_view data,
-               bool data_is_json) noexcept {
+               bool data_is_json, std::string_view event) noexcept {
   Writer w(out);
-  w.header(kMsg, data_is_json ? kFlagJsonData : 0, {});
+  uint8_t flags = (data_is_json ? kFlagJsonData : 0) | (event.empty() ? 0 : kFlagEvent);
+  w.header(kMsg, flags, {});
   w.room(room);
   w.u64(seq);
+  if (!event.empty()) w.room(event);  // a u8 length and the bytes, as a room
   w.raw(data);
 }
 

@@ -50,11 +50,13 @@ inline constexpr uint8_t kEventJoin = 1;
 inline constexpr uint8_t kEventLeave = 2;
 
 // Flags.
-inline constexpr uint8_t kFlagEcho = 0x01;       // pub: deliver to the publisher as well
-inline constexpr uint8_t kFlagJsonData = 0x02;   // pub, msg: the data is a JSON value
-inline constexpr uint8_t kFlagKey = 0x04;        // pub: an idempotency key follows the room
-inline constexpr uint8_t kFlagResume = 0x04;     // join: since and epoch follow the room
-inline constexpr uint8_t kFlagInfo = 0x08;       // join: presence info follows
+inline constexpr uint8_t kFlagEcho = 0x01;      // pub: deliver to the publisher as well
+inline constexpr uint8_t kFlagJsonData = 0x02;  // pub, msg: the data is a JSON value
+inline constexpr uint8_t kFlagKey = 0x04;       // pub: an idempotency key follows the room
+inline constexpr uint8_t kFlagResume = 0x04;    // join: since and epoch follow the room
+inline constexpr uint8_t kFlagInfo = 0x08;      // join: presence info follows
+inline constexpr uint8_t kFlagEvent =
+    0x08;  // pub (after the key), msg (after the seq): an event name
 inline constexpr uint8_t kFlagPresence = 0x10;   // join: send this member presence notices
 inline constexpr uint8_t kFlagRecovered = 0x04;  // joined: the resume was recovered
 inline constexpr uint8_t kFlagResumed = 0x08;    // joined: the join asked to resume
@@ -78,9 +80,9 @@ size_t write_request(std::byte* out, uint8_t op, uint8_t flags, std::string_view
                      std::string_view room) noexcept;
 
 // Sizes and writers of server frames; each writer fills exactly the size bytes.
-size_t msg_size(std::string_view room, size_t data_size) noexcept;
+size_t msg_size(std::string_view room, size_t data_size, std::string_view event = {}) noexcept;
 void write_msg(std::byte* out, std::string_view room, uint64_t seq, std::string_view data,
-               bool data_is_json) noexcept;
+               bool data_is_json, std::string_view event = {}) noexcept;
 
 // Small replies, written into `out` (at least kMaxReplySize bytes); returns the size.
 inline constexpr size_t kMaxReplySize = kHeaderSize + 255 + 1 + 255 + 8 + 8 + 3 + 255 + 2 * 65;

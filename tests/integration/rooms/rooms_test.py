@@ -108,6 +108,10 @@ def parse_env(b):
         n = struct.unpack_from("<H", b, p)[0]
         out["info"] = b[p + 2:p + 2 + n].decode()
     if op == 0x83:
+        if flags & 0x08:  # the publish's event name
+            n = b[p]
+            out["event"] = b[p + 1:p + 1 + n].decode()
+            p += 1 + n
         out["data"] = b[p:]
     if op == 0x85:
         out["code"] = b[p]

@@ -194,10 +194,26 @@ const cases = {
     native.send(JSON.stringify({ op: 'join', room: 'mixed', id: 1 }));
     const waitFor = async (pred) => { for (let i = 0; i < 500; i++) { const r = replies.find(pred); if (r) return r; await new Promise((z) => setTimeout(z, 10)); } fail('native reply missing'); };
     await waitFor((r) => r.op === 'joined');
+    // A binary-envelope member too (WebSocket binary frames).
+    const binary = new WebSocket(`ws://127.0.0.1:${gw.port}/`);
+    await new Promise((resolve) => binary.once('open', resolve));
+    const frames = [];
+    binary.on('message', (m) => frames.push(Buffer.from(m)));
+    binary.send(Buffer.concat([Buffer.from([0x01, 0, 0, 5]), Buffer.from('mixed')]));
+    for (let i = 0; i < 500 && !frames.some((f) => f[0] === 0x81); i++) await new Promise((z) => setTimeout(z, 10));
     // Socket.IO -> native: the event and data.
     await call(s, 'publish', 'mixed', 'ev', { x: 1 });
     const msg = await waitFor((r) => r.op === 'msg');
     check(msg.event === 'ev' && msg.data.x === 1 && msg.room === 'mixed', `native got ${JSON.stringify(msg)}`);
+    for (let i = 0; i < 500 && !frames.some((f) => f[0] === 0x83); i++) await new Promise((z) => setTimeout(z, 10));
+    const b = frames.find((f) => f[0] === 0x83);
+    check(b && (b[1] & 0x08) && (b[1] & 0x02), `binary member flags ${b && b[1]}`);
+    const roomEnd = 4 + b[3];
+    const eventLength = b[roomEnd + 8];
+    const event = b.subarray(roomEnd + 9, roomEnd + 9 + eventLength).toString();
+    const data = b.subarray(roomEnd + 9 + eventLength).toString();
+    check(event === 'ev' && data === '{"x":1}', `binary member got ${event} ${data}`);
+    binary.close();
     // native -> Socket.IO: "event" names it; without one it is "message".
     const named = new Promise((resolve) => s.once('quote', (d) => resolve(d)));
     native.send(JSON.stringify({ op: 'pub', room: 'mixed', event: 'quote', data: { p: 2 } }));

@@ -93,6 +93,24 @@ TEST(BinaryEnvelope, EveryMalformedFrameNamesItsError) {
   }
 }
 
+TEST(BinaryEnvelope, APublishMayNameItsEvent) {
+  Request r;
+  auto named = frame({kPub, kFlagEvent, 0, 1, 'r', 5}, "quotedata");  // the views point here
+  ASSERT_FALSE(parse_request(named, r));
+  EXPECT_EQ(r.event, "quote");
+  EXPECT_EQ(r.data, "data");
+  auto keyed = frame({kPub, kFlagKey | kFlagEvent, 0, 1, 'r', 1, 'k', 1}, "ed");
+  ASSERT_FALSE(parse_request(keyed, r));
+  EXPECT_EQ(r.key, "k");
+  EXPECT_EQ(r.event, "e");
+  EXPECT_EQ(parse_request(frame({kPub, kFlagEvent, 0, 1, 'r', 9}, "ab"), r).code,
+            ErrorCode::kBadRequest);  // runs past the frame
+  EXPECT_EQ(parse_request(frame({kPub, kFlagEvent, 0, 1, 'r', 0}, "ab"), r).code,
+            ErrorCode::kBadRequest);  // empty
+  EXPECT_EQ(parse_request(frame({kPub, kFlagEvent, 0, 1, 'r', 2}, "a\"b"), r).code,
+            ErrorCode::kBadRequest);  // a quote
+}
+
 TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
   std::byte out[kMaxReplySize];
   size_t n = write_joined(out, "room", 0x0102030405060708, "ep", "0.1", false, false, "id");
@@ -109,6 +127,12 @@ TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
   std::vector<std::byte> msg(msg_size("r", data.size()));
   write_msg(msg.data(), "r", 2, data, true);
   expect = frame({kMsg, kFlagJsonData, 0, 1, 'r', 2, 0, 0, 0, 0, 0, 0, 0}, data);
+  EXPECT_EQ(msg, expect);
+  // With an event name: flag 0x08, the name after the seq.
+  msg.assign(msg_size("r", data.size(), "ev"), std::byte{0});
+  write_msg(msg.data(), "r", 2, data, true, "ev");
+  expect = frame({kMsg, kFlagJsonData | kFlagEvent, 0, 1, 'r', 2, 0, 0, 0, 0, 0, 0, 0, 2, 'e', 'v'},
+                 data);
   EXPECT_EQ(msg, expect);
 
   n = write_gap(out, "r", 3, 9);
