@@ -123,6 +123,9 @@ int run_gateway(const Options& options) {
   sio_config.recovery_ms = options.sio_recovery_ms;
   sio_config.cors_origin = options.sio_cors_origin;
   sio_config.max_outbuf = options.max_outbuf;
+  // Engine.IO sessions (and the records kept for recovery) per shard: a shard's share of
+  // --max-connections, as every session has had a connection.
+  sio_config.max_sessions = std::max<uint64_t>(1, options.max_connections / shard_count);
   front_config.request_timeout_ms = static_cast<uint32_t>(options.handshake_timeout_s * 1000);
   front_config.idle_timeout_ms = static_cast<uint32_t>(options.http_idle_timeout_s * 1000);
 

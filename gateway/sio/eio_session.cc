@@ -230,6 +230,11 @@ void EioSession::send_binary(std::span<const std::byte> data) noexcept {
 }
 
 void EioSession::queue_for_poll(std::string_view packet_text) noexcept {
+  // Bounded like any member's output: a client that POSTs requests and never GETs the
+  // answers (or cannot keep up with its rooms) is cut off.
+  if (waiting_.size() + packet_text.size() > service_.config().max_outbuf) {
+    return close("slow consumer");
+  }
   if (!waiting_.empty()) waiting_ += kSeparator;
   waiting_ += packet_text;
   if (poll_ != nullptr) list_for_flush();

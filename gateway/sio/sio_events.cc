@@ -163,6 +163,10 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
   auto fail = [&](const char* message) {
     if (has_id) ack_error(id, "bad_request", message);
   };
+  if (name != "join" && name != "leave" && name != "publish" && name != "presence") {
+    if (has_id) ack_error(id, "unknown_event", "no such event (join, leave, publish, presence)");
+    return;
+  }
   proto::Request request;
   request.id = id_text;
   std::string_view room;
@@ -192,6 +196,16 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
         if (info_value.type() != element_type::OBJECT) return fail("info must be an object");
         info = simdjson::minify(info_value);
         request.info = info;
+      }
+    }
+    // Bounded: rooms joined, and joins not answered yet (a refused join leaves an entry
+    // that the next overflow sweeps away).
+    size_t limit = 2 * hub.config().max_rooms_per_member;
+    if (entry == nullptr && rooms_.size() >= limit) {
+      std::erase_if(rooms_, [](const SioRoom& r) { return !r.joined; });
+      if (rooms_.size() >= limit) {
+        if (has_id) ack_error(id, "too_many_rooms", "--max-rooms-per-conn reached");
+        return;
       }
     }
     if (entry == nullptr && proto::is_valid_room_name(room)) {

@@ -175,6 +175,25 @@ async def case_malformed(gw):
         assert status == 413 and fields.get("connection") == "close", (status, fields)
 
 
+async def case_bounded(gw):
+    # --max-outbuf 16384: answers a client never GETs pile up to the bound, then the
+    # session is cut off (the answers of 1,000 acked unknown events: about 70 KB).
+    sid, _, _ = await handshake(gw)
+    await http(gw, "POST", poll(sid), b"40")
+    body = b"\x1e".join(b'42%d["nothing"]' % i for i in range(1000))
+    status, _, _ = await http(gw, "POST", poll(sid), body)
+    await expect_error(gw, "GET", poll(sid), 1, "Session ID unknown")
+    # Below the bound, all is answered.
+    sid, _, _ = await handshake(gw)
+    await http(gw, "POST", poll(sid), b"40")
+    await http(gw, "POST", poll(sid), b"\x1e".join(b'42%d["nothing"]' % i for i in range(50)))
+    got = b""
+    while got.count(b"43") < 50:
+        _, _, more = await http(gw, "GET", poll(sid))
+        got += more
+    assert b'4349[{"error":{"code":"unknown_event"' in got, got[-200:]
+
+
 async def case_cors(gw):
     # --sio-cors-origin https://app.example
     status, fields, _ = await http(
@@ -227,6 +246,7 @@ CASES = {
     "connect-timeout": (["--sio-connect-timeout", "300"], case_connect_timeout, {}, {}),
     "malformed": (["--sio-max-payload", "2000"], case_malformed, {}, {}),
     "cors": (["--sio-cors-origin", "https://app.example"], case_cors, {}, {}),
+    "bounded": (["--max-outbuf", "16384"], case_bounded, {}, {}),
     "upgrade": ([], case_upgrade, {}, {"sio_upgrades": lambda n: n == 1}),
 }
 
