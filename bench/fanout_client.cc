@@ -1,6 +1,8 @@
 #include "bench/fanout_client.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <string_view>
@@ -60,6 +62,13 @@ class FanoutSession final : public LoadSession {
 
  private:
   void start() noexcept override {
+    // Socket.IO: the namespace's CONNECT first; its reply starts the scenario.
+    if (config_.protocol == Protocol::kSocketIo && !sio_connected_) return send_text("40");
+    if (config_.protocol == Protocol::kSocketIo) {
+      if (member_) return send_text("421[\"join\",\"" + room_ + "\"]");
+      conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + 1);
+      return;
+    }
     if (member_) {
       std::byte frame[bin::kMaxRequestHead + 8 + 1 + 64];
       if (!state_->joined_once) {
@@ -96,8 +105,95 @@ class FanoutSession final : public LoadSession {
     conn_.send_copy({scratch_.data(), n});
   }
 
+  void send_text(std::string_view text) noexcept {
+    scratch_.resize(proto::kMaxClientHeader + text.size());
+    size_t n = proto::encode_client_frame(
+        scratch_.data(), proto::WsOpcode::kText, std::as_bytes(std::span(text)),
+        static_cast<uint32_t>(rng_ = rng_ * 6364136223846793005ull + 1));
+    conn_.send_copy({scratch_.data(), n});
+  }
+
+  // Socket.IO: publish(room, "tick", "<intended> <publisher> <count> xxx...") with an ack.
+  void publish_sio(uint64_t intended) noexcept {
+    char stamp[64];
+    int n = std::snprintf(stamp, sizeof stamp, "%llu %u %llu ",
+                          static_cast<unsigned long long>(intended), index_,
+                          static_cast<unsigned long long>(published_));
+    sio_text_.assign("42");
+    sio_text_ += std::to_string(++sio_ack_id_);
+    sio_text_ += "[\"publish\",\"" + room_ + "\",\"tick\",\"";
+    sio_text_.append(stamp, static_cast<size_t>(n));
+    if (config_.size > static_cast<size_t>(n)) sio_text_.append(config_.size - n, 'x');
+    sio_text_ += "\"]";
+    ++published_;
+    ++in_flight_;
+    counters_.add(counters_.sent);
+    send_text(sio_text_);
+  }
+
+  // One Engine.IO text packet from the server.
+  void on_sio_packet(std::string_view p, uint64_t now) noexcept {
+    if (p == "2") return send_text("3");          // the server's ping
+    if (p.starts_with("0{") || p == "6") return;  // open, noop
+    if (p.starts_with("40{")) {
+      sio_connected_ = true;
+      return start();
+    }
+    if (p.starts_with("431[")) {  // the member's join ack: {"room":..,"seq":N,...}
+      size_t at = p.find("\"seq\":");
+      if (at == std::string_view::npos || state_ == nullptr) {
+        return fail(counters_.mismatched, "a join refused: " + std::string(p));
+      }
+      state_->last_seq = std::strtoull(p.data() + at + 6, nullptr, 10);
+      state_->joined_once = true;
+      state_->session = this;
+      service_.shared().joined.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    if (p.starts_with("43")) {  // a publish's ack
+      if (p.find("\"error\"") != std::string_view::npos) {
+        return fail(counters_.mismatched, "a publish refused: " + std::string(p));
+      }
+      if (in_flight_ > 0) --in_flight_;
+      if (config_.rate_per_publisher <= 0 && sending_ &&
+          !service_.run().finished.load(std::memory_order_relaxed)) {
+        publish_sio(core::monotonic_ns());
+      }
+      return;
+    }
+    if (p.starts_with("42[\"tick\",\"")) {  // a delivery: ...,"<hash>:<seq>"]
+      if (state_ == nullptr) return;
+      uint64_t sent_at = std::strtoull(p.data() + 11, nullptr, 10);
+      size_t colon = p.rfind(':');
+      if (colon == std::string_view::npos) return fail(counters_.mismatched, "no offset");
+      uint64_t seq = std::strtoull(p.data() + colon + 1, nullptr, 10);
+      uint64_t& last_seq = state_->last_seq;
+      if (seq == last_seq + 1) {
+        last_seq = seq;
+      } else if (seq > last_seq + 1) {
+        counters_.add(counters_.lost, seq - last_seq - 1);
+        counters_.note_error("a member missed sequence numbers");
+        last_seq = seq;
+      } else {
+        counters_.add(counters_.duplicated);
+        counters_.note_error("a member got a seq twice or out of order");
+        return;
+      }
+      counters_.add(counters_.received);
+      counters_.add(counters_.bytes_received, p.size());
+      if (service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
+        counters_.record(now - sent_at);
+      }
+      return;
+    }
+    if (p.starts_with("44") || p.starts_with("41")) {
+      return fail(counters_.mismatched, "the server refused: " + std::string(p));
+    }
+  }
+
   // A publish whose payload starts with its intended send time.
   void publish(uint64_t intended) noexcept {
+    if (config_.protocol == Protocol::kSocketIo) return publish_sio(intended);
     if (pub_frame_.empty()) {
       // A 1-byte id, so that the gateway acks: the closed loop runs on acks.
       std::byte head[bin::kMaxRequestHead];
@@ -162,6 +258,8 @@ class FanoutSession final : public LoadSession {
         size_t n = proto::encode_client_frame(frame, proto::WsOpcode::kPong,
                                               p.subspan(0, std::min<size_t>(p.size(), 125)), 0);
         conn_.send_copy({frame, n});
+      } else if (config_.protocol == Protocol::kSocketIo && op == proto::WsOpcode::kText && fin) {
+        on_sio_packet({reinterpret_cast<const char*>(p.data()), p.size()}, now);
       } else if (op == proto::WsOpcode::kBinary && fin) {
         on_envelope(p, now);
       } else if (op == proto::WsOpcode::kText || op == proto::WsOpcode::kContinuation) {
@@ -289,6 +387,9 @@ class FanoutSession final : public LoadSession {
   uint64_t interval_ns_ = 0;
   uint64_t next_due_ns_ = 0;
   bool sending_ = false;
+  bool sio_connected_ = false;  // Socket.IO: the CONNECT was answered
+  uint64_t sio_ack_id_ = 1;     // 1 is the member's join
+  std::string sio_text_;
 };
 
 FanoutClientService::FanoutClientService(const FanoutConfig& config, BenchCounters& counters,

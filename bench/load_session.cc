@@ -15,7 +15,7 @@ LoadSession::~LoadSession() {
 
 void LoadSession::begin(Protocol protocol, const std::string& path,
                         const std::string& host) noexcept {
-  if (protocol == Protocol::kWebSocket) {
+  if (protocol == Protocol::kWebSocket || protocol == Protocol::kSocketIo) {
     std::string request = WsUpgrade::request(path, host);
     conn_.send_copy(std::as_bytes(std::span(request)));
   } else {

@@ -18,7 +18,8 @@ class Connection;
 
 namespace rg::bench {
 
-enum class Protocol { kWebSocket, kTcp };
+// kSocketIo: Socket.IO v5 over Engine.IO v4's WebSocket transport (fanout only).
+enum class Protocol { kWebSocket, kTcp, kSocketIo };
 
 class LoadSession : public core::StreamSession {
  public:

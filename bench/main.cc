@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
                  "gateway protocol; connect: open --conns connections and hold them idle")
       ->required()
       ->check(CLI::IsMember({"echo", "fanout", "connect"}));
-  app.add_option("--proto", o.proto, "ws, tcp or udp")
-      ->check(CLI::IsMember({"ws", "tcp", "udp"}))
+  app.add_option("--proto", o.proto, "ws, tcp, udp or sio (Socket.IO over WebSocket; fanout)")
+      ->check(CLI::IsMember({"ws", "tcp", "udp", "sio"}))
       ->capture_default_str();
   app.add_option("--url", o.url,
                  "WebSocket URL (ws://HOST:PORT/PATH); default ws://127.0.0.1:8080/echo");

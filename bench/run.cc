@@ -83,7 +83,9 @@ int run(const Options& options) {
   Options o = options;
   const bool fanout = o.scenario == "fanout";
   if (fanout) {
-    if (o.proto == "udp") throw std::runtime_error("fanout runs over --proto ws or tcp");
+    if (o.proto == "udp") throw std::runtime_error("fanout runs over --proto ws, tcp or sio");
+    if (o.proto == "sio" && o.churn > 0)
+      throw std::runtime_error("--churn needs --proto ws or tcp");
     if (o.members == 0 || o.pubs == 0 || o.rooms == 0) {
       throw std::runtime_error("fanout needs --rooms, --pubs and --members of at least 1");
     }
@@ -96,6 +98,12 @@ int run(const Options& options) {
     target = parse_url(
         o.url.empty() ? (fanout ? "ws://127.0.0.1:8080/" : "ws://127.0.0.1:8080/echo") : o.url);
     config.path = target.path;
+    config.host = target.host + ":" + std::to_string(target.port);
+  } else if (o.proto == "sio") {
+    if (!fanout) throw std::runtime_error("--proto sio runs the fanout scenario");
+    config.protocol = Protocol::kSocketIo;
+    target = parse_url(o.url.empty() ? "ws://127.0.0.1:8080/" : o.url);
+    config.path = "/socket.io/?EIO=4&transport=websocket";
     config.host = target.host + ":" + std::to_string(target.port);
   } else if (o.proto == "tcp") {
     config.protocol = Protocol::kTcp;
@@ -189,7 +197,8 @@ int run(const Options& options) {
     shards.push_back(std::move(shard));
   }
 
-  std::string shown = o.proto == "ws" ? "ws://" + config.host + config.path : endpoint.to_string();
+  std::string shown = o.proto == "ws" || o.proto == "sio" ? "ws://" + config.host + config.path
+                                                          : endpoint.to_string();
   if (fanout) {
     std::printf("fanout: %u members and %u publishers in %u rooms\n", o.members, o.pubs, o.rooms);
   }

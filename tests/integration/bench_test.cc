@@ -92,7 +92,7 @@ void expect_counts_agree(const char* proto) {
 
 // The start of a fanout run against `gateway` over `proto` (ws or tcp).
 std::vector<std::string> fanout_against(const GatewayProcess& gateway, const char* proto) {
-  bool ws = std::string(proto) == "ws";
+  bool ws = std::string(proto) == "ws" || std::string(proto) == "sio";
   return {"fanout", "--proto", proto, ws ? "--url" : "--target",
           ws ? "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/"
              : "127.0.0.1:" + std::to_string(gateway.tcp_port())};
@@ -132,6 +132,12 @@ TEST(Bench, WebSocketFanoutCountsAgreeWithTheServer) {
 
 TEST(Bench, TcpFanoutCountsAgreeWithTheServer) {
   expect_fanout_counts_agree("tcp");
+}
+
+// The same over Socket.IO (WebSocket transport): events with offsets whose seqs the bench
+// checks, acks driving the closed loop.
+TEST(Bench, SocketIoFanoutCountsAgreeWithTheServer) {
+  expect_fanout_counts_agree("sio");
 }
 
 // fanout --churn: members reset their connections and come back with since/epoch, on
