@@ -121,6 +121,7 @@ int run_gateway(const Options& options) {
   sio_config.max_payload = options.sio_max_payload;
   sio_config.connect_timeout_ms = options.sio_connect_timeout_ms;
   sio_config.recovery_ms = options.sio_recovery_ms;
+  sio_config.upgrade_timeout_ms = options.sio_upgrade_timeout_ms;
   sio_config.cors_origin = options.sio_cors_origin;
   sio_config.max_outbuf = options.max_outbuf;
   // Engine.IO sessions (and the records kept for recovery) per shard: a shard's share of

@@ -101,6 +101,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "no recovery)")
       ->check(CLI::Range(uint64_t{0}, uint64_t{86400000}))
       ->capture_default_str();
+  app.add_option("--sio-upgrade-timeout", o.sio_upgrade_timeout_ms,
+                 "Milliseconds a WebSocket probe has to complete the upgrade (\"5\") before it "
+                 "is closed and the session stays on polling")
+      ->check(CLI::Range(uint64_t{10}, uint64_t{3600000}))
+      ->capture_default_str();
   app.add_option("--sio-cors-origin", o.sio_cors_origin,
                  "Origin allowed to reach /socket.io/ from a browser (\"*\": any; empty: no "
                  "CORS headers)");

@@ -28,6 +28,7 @@ struct Options {
   uint64_t sio_max_payload = 1000000;
   uint64_t sio_connect_timeout_ms = 45000;
   uint64_t sio_recovery_ms = 120000;
+  uint64_t sio_upgrade_timeout_ms = 10000;
   std::string sio_cors_origin;
   uint64_t max_connections = 100000;
   uint64_t max_outbuf = 4 << 20;

@@ -40,7 +40,8 @@ EioSession::EioSession(SioService& service, std::string sid) noexcept
     : service_(service),
       sid_(std::move(sid)),
       heartbeat_(&on_heartbeat, this),
-      connect_deadline_(&on_connect_deadline, this) {
+      connect_deadline_(&on_connect_deadline, this),
+      upgrade_deadline_(&on_upgrade_deadline, this) {
   service_.hub().attach(*this);
   attached_ = true;
   core::Shard& shard = service_.shard();
@@ -86,6 +87,9 @@ void EioSession::on_poll(FrontDoor& door) noexcept {
     waiting_.clear();
     return service_.respond(door, 200, "text/plain; charset=UTF-8", body);
   }
+  // While a probe is answered, the client is pausing its polling: a GET it sent before
+  // it heard "3probe" is released at once, or the upgrade would wait for a ping.
+  if (probe_answered_) return service_.respond(door, 200, "text/plain; charset=UTF-8", "6");
   poll_ = &door;
   door.hold(*this);
 }
@@ -137,6 +141,22 @@ void EioSession::on_packet(const proto::EioPacket& packet) noexcept {
 void EioSession::on_probe(WsSession& ws) noexcept {
   probe_ = &ws;
   ws.set_sink(this);
+  core::Shard& shard = service_.shard();
+  shard.timers().schedule(upgrade_deadline_, shard.now_ms() + service_.config().upgrade_timeout_ms);
+}
+
+void EioSession::end_probe() noexcept {
+  probe_answered_ = false;
+  if (upgrade_deadline_.armed()) service_.shard().timers().cancel(upgrade_deadline_);
+  if (WsSession* ws = std::exchange(probe_, nullptr)) {
+    ws->set_sink(nullptr);
+    ws->close(1008, "invalid probe");
+  }
+}
+
+void EioSession::on_upgrade_deadline(void* self) noexcept {
+  // No "5" in time: the probe is closed, the session stays on polling (as the reference).
+  static_cast<EioSession*>(self)->end_probe();
 }
 
 void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
@@ -149,11 +169,14 @@ void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
     if (op == proto::WsOpcode::kText && text == "2probe") {
       constexpr std::string_view kProbe = "3probe";
       ws.send_message(proto::WsOpcode::kText, std::as_bytes(std::span(kProbe)));
+      probe_answered_ = true;
       if (poll_ != nullptr) answer_poll("6");
       return;
     }
     if (op == proto::WsOpcode::kText && text == "5") {
       probe_ = nullptr;
+      probe_answered_ = false;
+      if (upgrade_deadline_.armed()) service_.shard().timers().cancel(upgrade_deadline_);
       ws_ = &ws;
       service_.count_upgrade();
       if (poll_ != nullptr) answer_poll("6");
@@ -177,10 +200,7 @@ void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
       }
       return;
     }
-    probe_ = nullptr;
-    ws.set_sink(nullptr);
-    ws.close(1008, "invalid probe");
-    return;
+    return end_probe();
   }
   if (&ws != ws_) return;
   if (op == proto::WsOpcode::kBinary) return on_sio_binary(payload);
@@ -191,7 +211,9 @@ void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
 
 void EioSession::on_ws_gone(WsSession& ws) noexcept {
   if (&ws == probe_) {
-    probe_ = nullptr;
+    probe_ = nullptr;         // (its sink is being released: nothing more to send on it)
+    probe_answered_ = false;  // the session stays on polling
+    if (upgrade_deadline_.armed()) service_.shard().timers().cancel(upgrade_deadline_);
     return;
   }
   if (&ws == ws_) {
@@ -354,6 +376,7 @@ void EioSession::close(const char* why) noexcept {
   // An armed timer's wheel is alive (a stopped shard's wheel disarms what it held).
   if (heartbeat_.armed()) service_.shard().timers().cancel(heartbeat_);
   if (connect_deadline_.armed()) service_.shard().timers().cancel(connect_deadline_);
+  if (upgrade_deadline_.armed()) service_.shard().timers().cancel(upgrade_deadline_);
   service_.closed(*this);
 }
 

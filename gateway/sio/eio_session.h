@@ -85,6 +85,8 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   void schedule_ping(uint64_t delay_ms) noexcept;
   static void on_heartbeat(void* self) noexcept;
   static void on_connect_deadline(void* self) noexcept;
+  static void on_upgrade_deadline(void* self) noexcept;
+  void end_probe() noexcept;
   // Socket.IO (sio_events.cc).
   void on_sio_text(std::string_view text) noexcept;
   void on_sio_binary(std::span<const std::byte> data) noexcept;
@@ -120,12 +122,14 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   FrontDoor* poll_ = nullptr;
   WsSession* ws_ = nullptr;
   WsSession* probe_ = nullptr;
-  bool posting_ = false;  // a POST is being read (an overlapping one closes the session)
-  std::string waiting_;   // packets for the next GET, joined with 0x1e
+  bool probe_answered_ = false;  // "3probe" was sent; the client pauses its polling
+  bool posting_ = false;         // a POST is being read (an overlapping one closes the session)
+  std::string waiting_;          // packets for the next GET, joined with 0x1e
   bool flush_listed_ = false;
   bool pong_due_ = false;  // a ping was sent; its pong has not come
   core::Timer heartbeat_;
   core::Timer connect_deadline_;
+  core::Timer upgrade_deadline_;  // a probe must end with "5" within --sio-upgrade-timeout
   // Socket.IO: the socket of namespace "/".
   bool connected_ = false;
   std::string socket_id_;  // the CONNECT reply's sid (not the Engine.IO one)

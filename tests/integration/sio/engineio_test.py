@@ -238,6 +238,31 @@ async def case_upgrade(gw):
     await expect_error(gw, "GET", poll(sid), 1, "Session ID unknown")
 
 
+async def case_probe_timeout(gw):
+    # --sio-upgrade-timeout 300: a probe that never sends "5" is closed; the session stays
+    # on polling (a GET is held again, not released at once).
+    sid, _, _ = await handshake(gw)
+    await http(gw, "POST", poll(sid), b"40")
+    await http(gw, "GET", poll(sid))
+    url = f"ws://127.0.0.1:{gw.ws}/socket.io/?EIO=4&transport=websocket&sid={sid}"
+    async with websockets.connect(url) as ws:
+        await ws.send("2probe")
+        assert await asyncio.wait_for(ws.recv(), 10) == "3probe"
+        _, _, body = await http(gw, "GET", poll(sid))
+        assert body == b"6", body  # probing: a GET is released at once
+        try:
+            await asyncio.wait_for(ws.recv(), 5)
+            raise AssertionError("the probe was not closed")
+        except websockets.ConnectionClosed:
+            pass
+    held = asyncio.ensure_future(http(gw, "GET", poll(sid)))
+    await asyncio.sleep(0.3)
+    assert not held.done(), "a GET after the probe's end was not held"
+    await http(gw, "POST", poll(sid), b'421["join","after"]')
+    _, _, body = await asyncio.wait_for(held, 10)
+    assert body.startswith(b'431[{"room":"after"'), body
+
+
 CASES = {
     "handshake": ([], case_handshake, {}, {}),
     "errors": ([], case_errors, {}, {}),
@@ -248,6 +273,8 @@ CASES = {
     "cors": (["--sio-cors-origin", "https://app.example"], case_cors, {}, {}),
     "bounded": (["--max-outbuf", "16384"], case_bounded, {}, {}),
     "upgrade": ([], case_upgrade, {}, {"sio_upgrades": lambda n: n == 1}),
+    "probe-timeout": (["--sio-upgrade-timeout", "300"], case_probe_timeout, {},
+                      {"sio_upgrades": lambda n: n == 0}),
 }
 
 
