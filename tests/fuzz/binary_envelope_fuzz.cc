@@ -62,6 +62,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     again += static_cast<char>(r.key.size());
     again += r.key;
   }
+  if (r.op == RequestOp::kPub && (flags & bin::kFlagEvent) != 0) {
+    if (!rg::proto::is_valid_event_name(r.event)) std::abort();
+    again += static_cast<char>(r.event.size());
+    again += r.event;
+  } else if (!r.event.empty()) {
+    std::abort();  // only a pub with the flag names an event
+  }
   if (r.op == RequestOp::kJoin) {
     if (r.has_since != ((flags & bin::kFlagResume) != 0)) std::abort();
     if (r.presence != ((flags & bin::kFlagPresence) != 0)) std::abort();

@@ -90,11 +90,13 @@ void check_frame(const Request& r, simdjson::dom::parser& dom) {
       }
     } else if (key == "bin") {
       check(!r.data_is_json && value.is_bool() && bool(value));
+    } else if (key == "event") {
+      check(!r.event.empty() && value.is_string() && std::string_view(value) == r.event);
     } else {
       check(false);  // a field the gateway did not write
     }
   }
-  check(fields == (r.data_is_json ? 4u : 5u));
+  check(fields == (r.data_is_json ? 4u : 5u) + (r.event.empty() ? 0u : 1u));
 }
 
 }  // namespace
