@@ -239,6 +239,9 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
       request.data = attachments_[num];
       request.data_is_json = false;
     } else {
+      // Binary inside a JSON value cannot travel as the gateway's data (one JSON value or
+      // bytes): only a whole binary argument can.
+      if (!attachments_.empty()) return fail("binary data must be the whole data argument");
       data = simdjson::minify(value);
       request.data = data;
       request.data_is_json = true;

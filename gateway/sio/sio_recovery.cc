@@ -21,6 +21,7 @@
 #include "gateway/rooms/wire_codec.h"
 #include "gateway/sio/eio_session.h"
 #include "gateway/sio/eio_sid.h"
+#include "gateway/sio/recovery_positions.h"
 #include "gateway/sio/sio_service.h"
 
 namespace rg::gateway {
@@ -104,6 +105,45 @@ SessionRecord EioSession::record() const {
   return record;
 }
 
+std::optional<std::vector<uint64_t>> recovery_positions(const SessionRecord& record,
+                                                        std::optional<SioOffset> offset) {
+  if (record.rooms.empty()) return std::nullopt;
+  const std::vector<SessionRun>& runs = record.runs;
+  size_t after = 0;  // the runs from here on may not have reached the client
+  if (offset) {
+    size_t i = runs.size();
+    while (true) {
+      if (i == 0) return std::nullopt;  // the offset is older than every run kept
+      --i;
+      if (runs[i].room_hash == offset->room_hash && runs[i].first <= offset->seq &&
+          offset->seq <= runs[i].last) {
+        break;
+      }
+    }
+    after = i + 1;
+  } else if (!record.runs_complete) {
+    return std::nullopt;  // nothing received, but runs since the joins were forgotten
+  }
+  std::vector<uint64_t> positions;
+  for (const SessionRoom& room : record.rooms) {
+    if (room.epoch.empty()) return std::nullopt;  // joined, never answered: unknown
+    if (!offset) {
+      positions.push_back(room.first_seq);
+      continue;
+    }
+    uint64_t hash = room_hash(room.room);
+    uint64_t position = hash == offset->room_hash ? offset->seq : room.last_seq;
+    for (size_t r = after; r < runs.size(); ++r) {
+      if (runs[r].room_hash == hash) {
+        position = std::min(position, runs[r].first - 1);
+        break;
+      }
+    }
+    positions.push_back(position);
+  }
+  return positions;
+}
+
 void EioSession::start_recovery(std::string_view pid, std::string_view offset,
                                 bool has_offset) noexcept {
   recovery_ = Recovery::kTaking;
@@ -115,47 +155,17 @@ void EioSession::start_recovery(std::string_view pid, std::string_view offset,
 
 void EioSession::resume_from(std::optional<SessionRecord> record) noexcept {
   if (closed_ || recovery_ != Recovery::kTaking) return;
-  // Where the client stood in each room: from its offset, the runs after it.
-  std::vector<uint64_t> since;
-  bool whole = record.has_value() && !record->rooms.empty();
-  if (whole) {
-    const std::vector<SessionRun>& runs = record->runs;
-    size_t after = 0;  // the runs from here on may not have reached the client
-    uint64_t offset_hash = 0, offset_seq = 0;
+  std::optional<std::vector<uint64_t>> positions;
+  if (record) {
+    std::optional<SioOffset> offset;
+    SioOffset given{};
     if (has_offset_) {
-      whole = parse_sio_offset(offset_, offset_hash, offset_seq);
-      size_t i = runs.size();
-      while (whole && i-- > 0) {
-        if (runs[i].room_hash == offset_hash && runs[i].first <= offset_seq &&
-            offset_seq <= runs[i].last) {
-          break;
-        }
-        if (i == 0) whole = false;  // the offset is older than every run kept
-      }
-      if (runs.empty()) whole = false;
-      after = i + 1;
-    } else {
-      whole = record->runs_complete;  // nothing received: every run since the joins counts
+      if (parse_sio_offset(offset_, given.room_hash, given.seq)) offset = given;
     }
-    for (const SessionRoom& room : record->rooms) {
-      if (!whole) break;
-      if (room.epoch.empty()) {
-        whole = false;  // joined but never answered: where it stood is unknown
-        break;
-      }
-      uint64_t hash = room_hash(room.room);
-      uint64_t position = has_offset_ ? room.last_seq : room.first_seq;
-      if (has_offset_ && hash == offset_hash) position = offset_seq;
-      for (size_t r = after; has_offset_ && r < runs.size(); ++r) {
-        if (runs[r].room_hash == hash) {
-          position = std::min(position, runs[r].first - 1);
-          break;
-        }
-      }
-      since.push_back(position);
-    }
+    if (!has_offset_ || offset) positions = recovery_positions(*record, offset);
   }
-  if (!whole) return finish_recovery(false);
+  if (!positions) return finish_recovery(false);
+  const std::vector<uint64_t>& since = *positions;
   recovered_name_ = record->name;
   recovery_ = Recovery::kJoining;
   all_recovered_ = true;
