@@ -95,13 +95,8 @@ void EioSession::on_poll(FrontDoor& door) noexcept {
 }
 
 void EioSession::on_post(FrontDoor& door, std::string_view body) noexcept {
-  if (posting_) {
-    service_.refuse(door, 3, "Bad request");
-    return close("overlapping POST");
-  }
-  posting_ = true;
+  // (A POST is served whole, once its body has arrived: two cannot overlap here.)
   bool ok = proto::for_each_eio_packet(body, scratch_, &EioSession::on_polled_packet, this);
-  posting_ = false;
   if (!ok) {
     service_.refuse(door, 3, "Bad request");
     return close("parse error");
