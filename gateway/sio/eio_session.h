@@ -123,7 +123,6 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   WsSession* ws_ = nullptr;
   WsSession* probe_ = nullptr;
   bool probe_answered_ = false;  // "3probe" was sent; the client pauses its polling
-  bool posting_ = false;         // a POST is being read (an overlapping one closes the session)
   std::string waiting_;          // packets for the next GET, joined with 0x1e
   bool flush_listed_ = false;
   bool pong_due_ = false;  // a ping was sent; its pong has not come
