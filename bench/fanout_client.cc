@@ -46,8 +46,10 @@ class FanoutSession final : public LoadSession {
         room_("room-" + std::to_string(index % config_.rooms)),
         frames_(64 << 20),
         tcp_frames_(64 << 20),
-        timer_(&FanoutSession::on_timer, this) {
-    begin(config_.protocol, config_.path, config_.host);
+        timer_(&FanoutSession::on_timer, this),
+        polling_(member_ && config_.protocol == Protocol::kSocketIo &&
+                 config_.sio_polling_members) {
+    begin(polling_ ? Protocol::kSocketIoPolling : config_.protocol, config_.path, config_.host);
   }
   ~FanoutSession() override {
     if (state_ != nullptr && state_->session == this) state_->session = nullptr;
@@ -62,10 +64,12 @@ class FanoutSession final : public LoadSession {
 
  private:
   void start() noexcept override {
-    // Socket.IO: the namespace's CONNECT first; its reply starts the scenario.
-    if (config_.protocol == Protocol::kSocketIo && !sio_connected_) return send_text("40");
+    // Socket.IO: the namespace's CONNECT first; its reply starts the scenario. Polling:
+    // the handshake is a GET of its own.
+    if (polling_ && sid_.empty()) return http_request("GET", {});
+    if (config_.protocol == Protocol::kSocketIo && !sio_connected_) return send_sio("40");
     if (config_.protocol == Protocol::kSocketIo) {
-      if (member_) return send_text("421[\"join\",\"" + room_ + "\"]");
+      if (member_) return send_sio("421[\"join\",\"" + room_ + "\"]");
       conn_.shard().timers().schedule(timer_, conn_.shard().now_ms() + 1);
       return;
     }
@@ -113,6 +117,71 @@ class FanoutSession final : public LoadSession {
     conn_.send_copy({scratch_.data(), n});
   }
 
+  // One Socket.IO packet: a text frame, or (polling) the next POST's.
+  void send_sio(std::string_view packet) noexcept {
+    if (!polling_) return send_text(packet);
+    if (!post_body_.empty()) post_body_ += '\x1e';
+    post_body_ += packet;
+  }
+
+  // Polling: one request on the member's keep-alive connection.
+  void http_request(std::string_view method, std::string_view body) noexcept {
+    std::string r(method);
+    r += " /socket.io/?EIO=4&transport=polling";
+    if (!sid_.empty()) r += "&sid=" + sid_;
+    r += " HTTP/1.1\r\nHost: " + config_.host + "\r\n";
+    if (method == "POST") {
+      r += "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n";
+    }
+    r += "\r\n";
+    r += body;
+    conn_.send_copy(std::as_bytes(std::span(r)));
+  }
+
+  // Polling: responses, one at a time (the member sends its next request after each).
+  void on_http(std::span<const std::byte> bytes, uint64_t now) noexcept {
+    http_in_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    while (true) {
+      size_t head_end = http_in_.find("\r\n\r\n");
+      if (head_end == std::string::npos) return;
+      std::string_view head(http_in_.data(), head_end);
+      size_t at = head.find("Content-Length: ");
+      size_t length =
+          at == std::string_view::npos ? 0 : std::strtoull(head.data() + at + 16, nullptr, 10);
+      if (http_in_.size() < head_end + 4 + length) return;
+      if (!head.starts_with("HTTP/1.1 200")) {
+        return fail(counters_.mismatched,
+                    "a polling request refused: " + std::string(head.substr(0, 40)));
+      }
+      std::string body = http_in_.substr(head_end + 4, length);
+      http_in_.erase(0, head_end + 4 + length);
+      if (sid_.empty()) {  // the handshake: 0{"sid":"...",...}
+        size_t s = body.find("\"sid\":\"");
+        if (s == std::string::npos) return fail(counters_.mismatched, "no sid in the open packet");
+        sid_ = body.substr(s + 7, body.find('"', s + 7) - s - 7);
+        send_sio("40");
+      } else if (body != "ok") {  // a GET's packets
+        std::string_view rest = body;
+        while (!rest.empty() && !failed()) {
+          size_t end = rest.find('\x1e');
+          on_sio_packet(rest.substr(0, end), now);
+          if (end == std::string_view::npos) break;
+          rest.remove_prefix(end + 1);
+        }
+      }
+      if (failed()) return;
+      // The next request: what waits to be posted, else the next long-poll.
+      if (!post_body_.empty()) {
+        std::string post = std::move(post_body_);
+        post_body_.clear();
+        http_request("POST", post);
+      } else {
+        http_request("GET", {});
+      }
+    }
+  }
+
   // Socket.IO: publish(room, "tick", "<intended> <publisher> <count> xxx...") with an ack.
   void publish_sio(uint64_t intended) noexcept {
     char stamp[64];
@@ -133,7 +202,7 @@ class FanoutSession final : public LoadSession {
 
   // One Engine.IO text packet from the server.
   void on_sio_packet(std::string_view p, uint64_t now) noexcept {
-    if (p == "2") return send_text("3");          // the server's ping
+    if (p == "2") return send_sio("3");           // the server's ping
     if (p.starts_with("0{") || p == "6") return;  // open, noop
     if (p.starts_with("40{")) {
       sio_connected_ = true;
@@ -246,6 +315,7 @@ class FanoutSession final : public LoadSession {
   }
 
   void on_stream(std::span<const std::byte> bytes, uint64_t now) noexcept override {
+    if (polling_) return on_http(bytes, now);
     if (config_.protocol == Protocol::kTcp) {
       auto err =
           tcp_frames_.feed(bytes, [&](std::span<const std::byte> p) { on_envelope(p, now); });
@@ -387,6 +457,10 @@ class FanoutSession final : public LoadSession {
   uint64_t interval_ns_ = 0;
   uint64_t next_due_ns_ = 0;
   bool sending_ = false;
+  bool polling_;                // a Socket.IO member on long-polling
+  std::string sid_;             // its Engine.IO session
+  std::string post_body_;       // packets for its next POST
+  std::string http_in_;         // responses not read whole yet
   bool sio_connected_ = false;  // Socket.IO: the CONNECT was answered
   uint64_t sio_ack_id_ = 1;     // 1 is the member's join
   std::string sio_text_;

@@ -39,10 +39,11 @@ struct FanoutConfig {
   std::string host;  // Host header (WebSocket)
   std::string path = "/";
   uint32_t rooms = 1;
-  uint64_t size = 32;             // publish payload bytes (at least 24: time, publisher, count)
-  uint32_t pipeline = 1;          // closed loop: publishes awaiting their ack, per publisher
-  double rate_per_publisher = 0;  // open loop when > 0
-  double churn_per_member = 0;    // drops and resumes per member per second
+  uint64_t size = 32;                // publish payload bytes (at least 24: time, publisher, count)
+  uint32_t pipeline = 1;             // closed loop: publishes awaiting their ack, per publisher
+  double rate_per_publisher = 0;     // open loop when > 0
+  double churn_per_member = 0;       // drops and resumes per member per second
+  bool sio_polling_members = false;  // kSocketIo: members long-poll (publishers: WebSocket)
 };
 
 // Shared by every load thread.

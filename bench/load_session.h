@@ -19,7 +19,8 @@ class Connection;
 namespace rg::bench {
 
 // kSocketIo: Socket.IO v5 over Engine.IO v4's WebSocket transport (fanout only).
-enum class Protocol { kWebSocket, kTcp, kSocketIo };
+// kSocketIoPolling: the same over Engine.IO's long-polling (plain HTTP requests).
+enum class Protocol { kWebSocket, kTcp, kSocketIo, kSocketIoPolling };
 
 class LoadSession : public core::StreamSession {
  public:

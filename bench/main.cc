@@ -62,6 +62,12 @@ int main(int argc, char** argv) {
   app.add_option("--members", o.members, "fanout: member connections")
       ->check(CLI::Range(1u, 1000000u))
       ->capture_default_str();
+  app.add_option(
+         "--sio-members", o.sio_members,
+         "--proto sio: the members' Engine.IO transport (publishers use WebSocket); "
+         "polling: one keep-alive connection per member, long-polling GETs and POSTs in turn")
+      ->check(CLI::IsMember({"websocket", "polling"}))
+      ->capture_default_str();
   app.add_option("--churn", o.churn,
                  "fanout: members per second that drop their connection (a TCP reset) and come "
                  "back with since/epoch; every seq must still arrive exactly once")

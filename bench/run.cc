@@ -141,6 +141,7 @@ int run(const Options& options) {
   fanout_config.pipeline = o.pipeline;
   if (o.rate > 0) fanout_config.rate_per_publisher = o.rate / o.pubs;
   fanout_config.churn_per_member = o.churn / o.members;
+  fanout_config.sio_polling_members = o.proto == "sio" && o.sio_members == "polling";
   FanoutShared fanout_shared;
   fanout_shared.members = o.members;
   uint32_t first_member = 0, first_publisher = 0;

@@ -25,6 +25,7 @@ struct Options {
   uint32_t pubs = 1;
   uint32_t members = 100;
   double churn = 0;  // members dropped (TCP reset) and resumed per second, over all of them
+  std::string sio_members = "websocket";  // --proto sio: members' transport (or polling)
 };
 
 // Returns the exit code: 0 when everything went right, 1 on any error, 130 on SIGINT.

@@ -140,6 +140,22 @@ TEST(Bench, SocketIoFanoutCountsAgreeWithTheServer) {
   expect_fanout_counts_agree("sio");
 }
 
+// Members on Engine.IO long-polling: every delivery once and in order, none lost.
+TEST(Bench, SocketIoPollingMembersLoseNothing) {
+  GatewayProcess gateway({"--shards", "2"});
+  ASSERT_TRUE(gateway.started());
+  std::vector<std::string> args = fanout_against(gateway, "sio");
+  args.insert(args.end(), {"--sio-members", "polling", "--rooms", "1", "--pubs", "1", "--members",
+                           "20", "--rate", "200", "--duration", "1", "--warmup", "0.3"});
+  ProcessResult r;
+  std::string out;
+  run_clean(args, r, out);
+  if (::testing::Test::HasFatalFailure()) return;
+  EXPECT_GT(json_number(out, "messages"), 1000u);
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  EXPECT_EQ(gateway.total("seq_jumps"), 0u);
+}
+
 // fanout --churn: members reset their connections and come back with since/epoch, on
 // whichever shard the kernel picks; every resume is recovered and no member loses,
 // doubles or reorders a message (the bench counts each as an error).
