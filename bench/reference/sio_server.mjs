@@ -4,13 +4,15 @@
 // `event` with data and an offset "<room>:<seq>" as its last argument (the shape
 // ringgate gives, so the same load generator checks both). Per-room sequence numbers are
 // the app's, as ringgate's are the gateway's.
-// usage: node sio_server.mjs PORT   (prints "listening ws=127.0.0.1:PORT" once ready)
+// usage: node sio_server.mjs PORT [uws]   (prints "listening ws=127.0.0.1:PORT" once ready)
+// With `uws`, socket.io is attached to uWebSockets.js (npm @trufflesuite/uws-js-unofficial,
+// io.attachApp); exits 3 if that does not load here.
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 
 const port = Number(process.argv[2] || 0);
-const http = createServer();
-const io = new Server(http, { transports: ['websocket', 'polling'], perMessageDeflate: false });
+const onUws = process.argv[3] === 'uws';
+const io = new Server({ transports: ['websocket', 'polling'], perMessageDeflate: false });
 const seqs = new Map();
 io.on('connection', (socket) => {
   socket.on('join', (room, ...rest) => {
@@ -26,6 +28,28 @@ io.on('connection', (socket) => {
     if (ack) ack({ seq });
   });
 });
-http.listen(port, '127.0.0.1', () => {
-  console.log(`listening ws=127.0.0.1:${http.address().port}`);
-});
+
+if (onUws) {
+  let uWS;
+  try {
+    uWS = (await import('@trufflesuite/uws-js-unofficial')).default;
+  } catch (e) {
+    console.error(`uWebSockets.js does not load here: ${e.message}`);
+    process.exit(3);
+  }
+  const app = uWS.App();
+  io.attachApp(app);
+  app.listen('127.0.0.1', port, (token) => {
+    if (!token) {
+      console.error('uWebSockets.js could not listen');
+      process.exit(1);
+    }
+    console.log(`listening ws=127.0.0.1:${uWS.us_socket_local_port(token)}`);
+  });
+} else {
+  const http = createServer();
+  io.attach(http);
+  http.listen(port, '127.0.0.1', () => {
+    console.log(`listening ws=127.0.0.1:${http.address().port}`);
+  });
+}
