@@ -190,6 +190,10 @@ class FanoutSession final : public LoadSession {
                           static_cast<unsigned long long>(published_));
     sio_text_.assign("42");
     sio_text_ += std::to_string(++sio_ack_id_);
+    if (config_.ack_latency) {
+      if (sent_at_.empty()) sent_at_.resize(2 * std::max<uint32_t>(config_.pipeline, 1) + 2);
+      sent_at_[sio_ack_id_ % sent_at_.size()] = intended;
+    }
     sio_text_ += "[\"publish\",\"" + room_ + "\",\"tick\",\"";
     sio_text_.append(stamp, static_cast<size_t>(n));
     if (config_.size > static_cast<size_t>(n)) sio_text_.append(config_.size - n, 'x');
@@ -224,6 +228,15 @@ class FanoutSession final : public LoadSession {
         return fail(counters_.mismatched, "a publish refused: " + std::string(p));
       }
       if (in_flight_ > 0) --in_flight_;
+      if (config_.ack_latency) {  // echo: the round trip is the publish's ack
+        uint64_t id = std::strtoull(p.data() + 2, nullptr, 10);
+        uint64_t sent_at = sent_at_.empty() ? 0 : sent_at_[id % sent_at_.size()];
+        counters_.add(counters_.received);
+        counters_.add(counters_.bytes_received, p.size());
+        if (service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
+          counters_.record(now - sent_at);
+        }
+      }
       if (config_.rate_per_publisher <= 0 && sending_ &&
           !service_.run().finished.load(std::memory_order_relaxed)) {
         publish_sio(core::monotonic_ns());
@@ -464,6 +477,7 @@ class FanoutSession final : public LoadSession {
   bool sio_connected_ = false;  // Socket.IO: the CONNECT was answered
   uint64_t sio_ack_id_ = 1;     // 1 is the member's join
   std::string sio_text_;
+  std::vector<uint64_t> sent_at_;  // echo: each publish in flight's send time, by ack id
 };
 
 FanoutClientService::FanoutClientService(const FanoutConfig& config, BenchCounters& counters,

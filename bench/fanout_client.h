@@ -44,6 +44,8 @@ struct FanoutConfig {
   double rate_per_publisher = 0;     // open loop when > 0
   double churn_per_member = 0;       // drops and resumes per member per second
   bool sio_polling_members = false;  // kSocketIo: members long-poll (publishers: WebSocket)
+  // echo over Socket.IO: publishers measure publish-to-ack round trips (there are no members)
+  bool ack_latency = false;
 };
 
 // Shared by every load thread.

@@ -81,16 +81,23 @@ std::string with_commas(double value) {
 
 int run(const Options& options) {
   Options o = options;
-  const bool fanout = o.scenario == "fanout";
-  if (fanout) {
+  // echo over Socket.IO: each connection publishes (with an ack) into a room of its own,
+  // and the round trip is publish to ack: the fanout machinery with no members.
+  const bool sio_echo = o.scenario == "echo" && o.proto == "sio";
+  const bool fanout = o.scenario == "fanout" || sio_echo;
+  if (sio_echo) {
+    o.members = 0;
+    o.pubs = o.rooms = o.conns;
+    o.churn = 0;
+  } else if (fanout) {
     if (o.proto == "udp") throw std::runtime_error("fanout runs over --proto ws, tcp or sio");
     if (o.proto == "sio" && o.churn > 0)
       throw std::runtime_error("--churn needs --proto ws or tcp");
     if (o.members == 0 || o.pubs == 0 || o.rooms == 0) {
       throw std::runtime_error("fanout needs --rooms, --pubs and --members of at least 1");
     }
-    o.conns = o.members + o.pubs;
   }
+  if (fanout) o.conns = o.members + o.pubs;
   EchoConfig config;
   Target target;
   if (o.proto == "ws") {
@@ -100,7 +107,7 @@ int run(const Options& options) {
     config.path = target.path;
     config.host = target.host + ":" + std::to_string(target.port);
   } else if (o.proto == "sio") {
-    if (!fanout) throw std::runtime_error("--proto sio runs the fanout scenario");
+    if (!fanout) throw std::runtime_error("--proto sio runs the fanout and echo scenarios");
     config.protocol = Protocol::kSocketIo;
     target = parse_url(o.url.empty() ? "ws://127.0.0.1:8080/" : o.url);
     config.path = "/socket.io/?EIO=4&transport=websocket";
@@ -140,7 +147,8 @@ int run(const Options& options) {
   fanout_config.size = o.size;
   fanout_config.pipeline = o.pipeline;
   if (o.rate > 0) fanout_config.rate_per_publisher = o.rate / o.pubs;
-  fanout_config.churn_per_member = o.churn / o.members;
+  fanout_config.churn_per_member = o.members > 0 ? o.churn / o.members : 0;
+  fanout_config.ack_latency = sio_echo;
   fanout_config.sio_polling_members = o.proto == "sio" && o.sio_members == "polling";
   FanoutShared fanout_shared;
   fanout_shared.members = o.members;

@@ -140,6 +140,24 @@ TEST(Bench, SocketIoFanoutCountsAgreeWithTheServer) {
   expect_fanout_counts_agree("sio");
 }
 
+// echo over Socket.IO: publish-to-ack round trips, each connection in a room of its own.
+TEST(Bench, SocketIoEchoCountsAgreeWithTheServer) {
+  GatewayProcess gateway({"--shards", "2"});
+  ASSERT_TRUE(gateway.started());
+  ProcessResult r;
+  std::string out;
+  run_clean({"echo", "--proto", "sio", "--url",
+             "ws://127.0.0.1:" + std::to_string(gateway.ws_port()) + "/", "--conns", "20",
+             "--pipeline", "2", "--duration", "1", "--warmup", "0.3"},
+            r, out);
+  if (::testing::Test::HasFatalFailure()) return;
+  uint64_t acked = json_number(out, "total_received");
+  EXPECT_GT(json_number(out, "messages"), 1000u);
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  EXPECT_GE(gateway.total("acks"), acked);    // every round trip counted was a gateway's ack
+  EXPECT_EQ(gateway.total("delivered"), 0u);  // rooms of one: nobody else to deliver to
+}
+
 // Members on Engine.IO long-polling: every delivery once and in order, none lost.
 TEST(Bench, SocketIoPollingMembersLoseNothing) {
   GatewayProcess gateway({"--shards", "2"});
