@@ -25,6 +25,7 @@
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
+#include "gateway/http/admin_handler.h"
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door_service.h"
 #include "gateway/rooms/room_hub.h"
@@ -103,6 +104,7 @@ int run_gateway(const Options& options) {
   core::Endpoint tcp = core::Endpoint::resolve(options.bind, options.tcp_port);
   core::Endpoint udp = core::Endpoint::resolve(options.bind, options.udp_port);
   core::Endpoint ws = core::Endpoint::resolve(options.bind, options.ws_port);
+  core::Endpoint admin = core::Endpoint::resolve(options.admin_bind, options.admin_port);
   WsConfig ws_config;
   ws_config.max_message = options.max_message;
   // A gateway request is its data plus a room, an id, an op and a few flags or fields:
@@ -170,6 +172,14 @@ int run_gateway(const Options& options) {
   udp_config.max_peers = std::max<uint64_t>(1, options.max_connections / shard_count);
 
   std::atomic<int> open_connections{0};
+  // The admin listener, on the first shard (its requests are few): /readyz reads `ready`.
+  std::atomic<bool> ready{false};
+  AdminHandler admin_handler(ready);
+  FrontDoorConfig admin_config;
+  admin_config.everything = &admin_handler;
+  admin_config.request_timeout_ms = front_config.request_timeout_ms;
+  admin_config.idle_timeout_ms = front_config.idle_timeout_ms;
+  admin_config.max_body = 64 << 10;
   // Outlive the shards (their connections' sessions read them).
   std::vector<std::unique_ptr<FrontDoorService>> adoption_services;
   std::vector<std::unique_ptr<ConnectionHandOff>> hand_offs;
@@ -213,6 +223,10 @@ int run_gateway(const Options& options) {
     adopted.adopted = true;
     adoption_services.push_back(std::make_unique<FrontDoorService>(adopted));
     hand_offs.back()->adopt_with(*adoption_services.back());
+    if (i == 0) {
+      shard->add_stream_listener(core::open_listening_socket(admin, core::Transport::kTcp),
+                                 std::make_unique<FrontDoorService>(admin_config));
+    }
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
                                std::make_unique<UdpGatewayService>(hub, cookie_key, udp_config));
     if (tcp_echo) {
@@ -228,10 +242,10 @@ int run_gateway(const Options& options) {
     shards.push_back(std::move(shard));
   }
 
-  std::vector<std::future<void>> ready;
-  for (auto& shard : shards) ready.push_back(shard->start());
+  std::vector<std::future<void>> ready_shards;
+  for (auto& shard : shards) ready_shards.push_back(shard->start());
   try {
-    for (auto& r : ready) r.get();
+    for (auto& r : ready_shards) r.get();
   } catch (...) {
     for (auto& shard : shards) shard->request_stop();
     for (auto& shard : shards) shard->join();
@@ -248,6 +262,8 @@ int run_gateway(const Options& options) {
                      " ws=" + ws.to_string();
   if (tcp_echo) line += " tcp-echo=" + tcp_echo->to_string();
   if (udp_echo) line += " udp-echo=" + udp_echo->to_string();
+  line += " admin=" + admin.to_string();
+  ready.store(true, std::memory_order_release);  // every shard serves
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
 
@@ -255,6 +271,7 @@ int run_gateway(const Options& options) {
   sigwait(&stop_signals, &signal_number);
   std::fprintf(stderr, "ringgate: %s received, stopping\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  ready.store(false, std::memory_order_release);  // /readyz: 503 from now on
   stop_shards(bus, shards);
   for (auto& shard : shards) {
     const UnfinishedStats& u = unfinished[shard->index()]->stats();

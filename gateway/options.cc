@@ -39,7 +39,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--ws-port", o.ws_port, "WebSocket port (0: the kernel picks)")
       ->capture_default_str();
-  app.add_option("--admin-port", o.admin_port, "Admin/metrics HTTP port (0: the kernel picks)")
+  app.add_option("--admin-port", o.admin_port,
+                 "Admin HTTP port: /livez, /readyz (0: the kernel picks)")
+      ->capture_default_str();
+  app.add_option("--admin-bind", o.admin_bind,
+                 "Address of the admin listener (keep it off the public network)")
       ->capture_default_str();
   app.add_option("--shards", o.shards, "Shards, one thread each (0: one per available CPU)")
       ->check(CLI::Range(0u, 1024u))

@@ -11,9 +11,10 @@ struct Options {
   std::string bind = "127.0.0.1";
   uint16_t tcp_port = 9000;
   uint16_t udp_port = 9001;
-  uint16_t ws_port = 8080;     // the WebSocket listener arrives with the WebSocket server
-  uint16_t admin_port = 9100;  // the admin listener arrives with metrics
-  unsigned shards = 0;         // 0: one per CPU this process may run on
+  uint16_t ws_port = 8080;               // the WebSocket listener arrives with the WebSocket server
+  uint16_t admin_port = 8081;            // the admin listener (health; metrics and the API later)
+  std::string admin_bind = "127.0.0.1";  // never the public address by default
+  unsigned shards = 0;                   // 0: one per CPU this process may run on
   uint64_t max_frame = 1 << 20;
   uint64_t max_message = 16 << 20;         // /echo; the gateway protocol's follows --max-payload
   uint64_t assembly_budget = 64ull << 20;  // bytes held in unfinished messages (all shards)

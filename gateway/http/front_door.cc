@@ -160,6 +160,7 @@ bool FrontDoor::serve_one() noexcept {
 }
 
 void FrontDoor::dispatch(const proto::HttpRequest& request, std::string_view body) noexcept {
+  if (config_.everything != nullptr) return config_.everything->on_request(*this, request, body);
   std::string_view path = proto::split_target(request.target).path;
   switch (route_of(path)) {
     case Route::kGateway:

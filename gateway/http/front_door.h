@@ -58,8 +58,10 @@ class HttpHandler {
 };
 
 struct FrontDoorConfig {
-  WsConfig ws;                          // the WebSocket sessions it upgrades to
-  HttpHandler* socket_io = nullptr;     // /socket.io/ (null: 404)
+  WsConfig ws;                       // the WebSocket sessions it upgrades to
+  HttpHandler* socket_io = nullptr;  // /socket.io/ (null: 404)
+  // Every request, whatever its path (the admin listener's); no WebSocket then.
+  HttpHandler* everything = nullptr;
   size_t max_body = 1 << 20;            // --http-max-body
   size_t socket_io_max_body = 1000000;  // --sio-max-payload
   uint32_t request_timeout_ms = 10000;

@@ -167,6 +167,29 @@ async def case_upgrade(gw):
     w.close()
 
 
+async def case_admin(gw):
+    # The admin listener: its own port (never the WebSocket port), health endpoints.
+    assert gw.admin and gw.admin != gw.ws, gw.admin
+
+    async def get(port, path, method="GET"):
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(f"{method} {path} HTTP/1.1\r\nHost: h\r\n\r\n".encode())
+        answer = await read_response(r)
+        w.close()
+        return answer
+
+    status, headers, body = await get(gw.admin, "/livez")
+    assert (status, body) == (200, b"ok\n"), (status, body)
+    status, _, body = await get(gw.admin, "/readyz")
+    assert (status, body) == (200, b"ready\n"), (status, body)
+    status, _, _ = await get(gw.admin, "/livez", "POST")
+    assert status == 405
+    status, _, _ = await get(gw.admin, "/elsewhere")
+    assert status == 404
+    status, _, _ = await get(gw.ws, "/livez")  # not on the public port
+    assert status == 404
+
+
 CASES = {
     "keepalive": ([], case_keepalive, {}, {}),
     "smuggling": ([], case_smuggling, {}, {}),
@@ -174,6 +197,7 @@ CASES = {
                case_limits, {}, {}),
     "expect": ([], case_expect, {}, {}),
     "upgrade": ([], case_upgrade, {}, {}),
+    "admin": ([], case_admin, {}, {}),
 }
 
 

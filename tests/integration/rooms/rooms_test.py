@@ -34,6 +34,8 @@ class Gateway:
         m = re.search(r"tcp=\S+:(\d+) udp=\S+:(\d+) ws=\S+:(\d+)", line)
         assert m, f"no start-up line: {line!r}"
         self.tcp, self.udp, self.ws = (int(g) for g in m.groups())
+        admin = re.search(r"admin=\S+:(\d+)", line)
+        self.admin = int(admin.group(1)) if admin else None
 
     def stop(self):
         """Stops the gateway; returns its counters summed over shards."""

@@ -13,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fail = (why) => { console.error(`sio browser: ${why}`); process.exit(1); };
 setTimeout(() => fail('timed out'), 90000).unref();
 
-const gateway = spawn(binary, ['--bind', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0',
+const gateway = spawn(binary, ['--bind', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--admin-port', '0',
   '--ws-port', '0', '--shards', '4', '--sio-cors-origin', '*'], { stdio: ['ignore', 'pipe', 'ignore'] });
 const port = await new Promise((resolve) => createInterface({ input: gateway.stdout }).once('line', (line) => {
   const m = /ws=\S+:(\d+)/.exec(line);

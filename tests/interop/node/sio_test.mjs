@@ -15,7 +15,7 @@ setTimeout(() => fail('timed out'), 60000).unref();
 const check = (ok, why) => { if (!ok) fail(why); };
 
 function startGateway(extra = []) {
-  const child = spawn(binary, ['--bind', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0',
+  const child = spawn(binary, ['--bind', '127.0.0.1', '--tcp-port', '0', '--udp-port', '0', '--admin-port', '0',
     '--ws-port', '0', '--shards', '4', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => { err += d; });

@@ -1,0 +1,35 @@
+#include "gateway/http/admin_handler.h"
+
+#include "proto/http/http_query.h"
+
+namespace rg::gateway {
+
+void AdminHandler::on_request(FrontDoor& door, const proto::HttpRequest& request,
+                              std::string_view) noexcept {
+  std::string_view path = proto::split_target(request.target).path;
+  proto::ResponseHead head;
+  head.content_type = "text/plain; charset=utf-8";
+  head.headers = "Cache-Control: no-store\r\n";
+  bool known = path == "/livez" || path == "/readyz";
+  if (!known) {
+    head.status = 404;
+    return door.respond(head, "no such admin endpoint (/livez, /readyz)\n");
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    head.status = 405;
+    head.headers = "Cache-Control: no-store\r\nAllow: GET, HEAD\r\n";
+    return door.respond(head, "GET or HEAD\n");
+  }
+  std::string_view body;
+  if (path == "/livez") {
+    body = "ok\n";
+  } else if (ready_.load(std::memory_order_acquire)) {
+    body = "ready\n";
+  } else {
+    head.status = 503;
+    body = "not ready: starting or stopping\n";
+  }
+  door.respond(head, request.method == "HEAD" ? std::string_view() : body);
+}
+
+}  // namespace rg::gateway
