@@ -117,6 +117,26 @@ class FanoutSession final : public LoadSession {
     conn_.send_copy({scratch_.data(), n});
   }
 
+  // A delivery's seq against the member's last: losses (skipped seqs) are counted and the
+  // delivery taken; a duplicate or reordering is counted and the delivery is not.
+  bool account_seq(uint64_t seq) noexcept {
+    uint64_t& last_seq = state_->last_seq;
+    if (seq == last_seq + 1) {
+      last_seq = seq;
+    } else if (seq > last_seq + 1) {
+      counters_.add(counters_.lost, seq - last_seq - 1);
+      counters_.note_error("a member missed sequence numbers " + std::to_string(last_seq + 1) +
+                           ".." + std::to_string(seq - 1));
+      last_seq = seq;
+    } else {
+      counters_.add(counters_.duplicated);
+      counters_.note_error("a member got seq " + std::to_string(seq) + " after " +
+                           std::to_string(last_seq) + " (duplicate or out of order)");
+      return false;
+    }
+    return true;
+  }
+
   // One Socket.IO packet: a text frame, or (polling) the next POST's.
   void send_sio(std::string_view packet) noexcept {
     if (!polling_) return send_text(packet);
@@ -249,18 +269,7 @@ class FanoutSession final : public LoadSession {
       size_t colon = p.rfind(':');
       if (colon == std::string_view::npos) return fail(counters_.mismatched, "no offset");
       uint64_t seq = std::strtoull(p.data() + colon + 1, nullptr, 10);
-      uint64_t& last_seq = state_->last_seq;
-      if (seq == last_seq + 1) {
-        last_seq = seq;
-      } else if (seq > last_seq + 1) {
-        counters_.add(counters_.lost, seq - last_seq - 1);
-        counters_.note_error("a member missed sequence numbers");
-        last_seq = seq;
-      } else {
-        counters_.add(counters_.duplicated);
-        counters_.note_error("a member got a seq twice or out of order");
-        return;
-      }
+      if (!account_seq(seq)) return;
       counters_.add(counters_.received);
       counters_.add(counters_.bytes_received, p.size());
       if (service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
@@ -394,20 +403,7 @@ class FanoutSession final : public LoadSession {
         if (state_ == nullptr) return;  // dropped: what still arrives is not counted
         uint64_t seq = read_u64(e.data() + p);
         uint64_t sent_at = read_u64(e.data() + p + 8);
-        uint64_t& last_seq = state_->last_seq;
-        if (seq == last_seq + 1) {
-          last_seq = seq;
-        } else if (seq > last_seq + 1) {
-          counters_.add(counters_.lost, seq - last_seq - 1);
-          counters_.note_error("a member missed sequence numbers " + std::to_string(last_seq + 1) +
-                               ".." + std::to_string(seq - 1));
-          last_seq = seq;
-        } else {
-          counters_.add(counters_.duplicated);
-          counters_.note_error("a member got seq " + std::to_string(seq) + " after " +
-                               std::to_string(last_seq) + " (duplicate or out of order)");
-          return;
-        }
+        if (!account_seq(seq)) return;
         counters_.add(counters_.received);
         counters_.add(counters_.bytes_received, e.size() - p - 8);
         if (seq <= live_from_) {  // from history: late by design, not a latency sample

@@ -112,6 +112,7 @@ int run_gateway(const Options& options) {
   constexpr uint64_t kEnvelopeAllowance = 4096;
   uint64_t gateway_message = options.max_payload + kEnvelopeAllowance;
   ws_config.max_gateway_message = gateway_message;
+  ws_config.max_engine_io_message = options.sio_max_payload;
   auto tcp_gateway_frame = static_cast<uint32_t>(std::min(options.max_frame, gateway_message));
   ws_config.ping_interval_ms = static_cast<uint32_t>(options.ping_interval_s * 1000);
   FrontDoorConfig front_config;
@@ -210,8 +211,7 @@ int run_gateway(const Options& options) {
     // Engine.IO hands requests to their sessions' shards; the shard adopts them with a
     // front door of its own (set once it exists: it serves Engine.IO too).
     hand_offs.push_back(std::make_unique<ConnectionHandOff>(*mailboxes[i], *shard));
-    sio_services.push_back(
-        std::make_unique<SioService>(hub, sio_config, shard_front.ws, *hand_offs.back()));
+    sio_services.push_back(std::make_unique<SioService>(hub, sio_config, *hand_offs.back()));
     shard_front.socket_io = sio_services.back().get();
     // The first shard's bind picks the port when it is 0; the others join it.
     shard->add_stream_listener(

@@ -2,7 +2,6 @@
 
 #include "core/connection.h"
 #include "core/shard.h"
-#include "gateway/transports/ws_session.h"
 #include "proto/envelope/json_envelope.h"
 #include "proto/http/http_query.h"
 #include "proto/ws/ws_handshake.h"
@@ -186,10 +185,14 @@ void FrontDoor::dispatch(const proto::HttpRequest& request, std::string_view bod
 void FrontDoor::upgrade_to_websocket(const proto::HttpRequest& request, bool gateway) noexcept {
   proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
   if (verdict.status != 101) return refuse(verdict.status, verdict.why);
+  upgrade(accept_websocket(request, gateway ? WsEndpoint::kGateway : WsEndpoint::kEcho));
+}
+
+std::unique_ptr<WsSession> FrontDoor::accept_websocket(const proto::HttpRequest& request,
+                                                       WsEndpoint endpoint) noexcept {
   std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
   conn_.send_copy(std::as_bytes(std::span(response)));
-  upgrade(std::make_unique<WsSession>(conn_, config_.ws,
-                                      gateway ? WsEndpoint::kGateway : WsEndpoint::kEcho));
+  return std::make_unique<WsSession>(conn_, config_.ws, endpoint);
 }
 
 void FrontDoor::upgrade(std::unique_ptr<core::StreamSession> session) noexcept {

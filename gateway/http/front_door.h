@@ -23,6 +23,7 @@
 #include "core/services.h"
 #include "core/timer_wheel.h"
 #include "gateway/transports/ws_service.h"
+#include "gateway/transports/ws_session.h"
 #include "proto/http/http_body.h"
 #include "proto/http/http_request.h"
 #include "proto/http/http_response.h"
@@ -84,8 +85,12 @@ class FrontDoor final : public core::StreamSession {
   void respond(const proto::ResponseHead& head, std::string_view body) noexcept;
   // Holds the request being served until respond(); `held` hears if the door goes first.
   void hold(HeldRequest& held) noexcept;
+  // Answers the request being served (a valid WebSocket upgrade: check_upgrade_request)
+  // with 101 and makes its WebSocket session; upgrade() then hands it the connection.
+  std::unique_ptr<WsSession> accept_websocket(const proto::HttpRequest& request,
+                                              WsEndpoint endpoint) noexcept;
   // The connection becomes `session`'s (a WebSocket), which gets the bytes that followed
-  // the request. The 101 response is the caller's to send first.
+  // the request.
   void upgrade(std::unique_ptr<core::StreamSession> session) noexcept;
   // The connection, with the request being served and everything behind it, goes to
   // shard `shard`, whose front door serves the request again (via `hand_off` callback).
@@ -95,8 +100,6 @@ class FrontDoor final : public core::StreamSession {
 
   core::Connection& connection() noexcept { return conn_; }
   bool adopted() const noexcept { return config_.adopted && served_ == 0; }
-  // The request being served asked for the connection to be closed after its answer.
-  bool closing_after() const noexcept { return !keep_alive_; }
 
  private:
   enum class Phase : uint8_t {

@@ -1,7 +1,6 @@
 #include "gateway/rooms/wire_codec.h"
 
 #include <charconv>
-#include <cstdio>
 #include <cstring>
 
 #include "proto/envelope/binary_envelope.h"
@@ -55,39 +54,76 @@ static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
 // follows as a binary WebSocket frame: its attachment).
 constexpr std::string_view kPlaceholder = "{\"_placeholder\":true,\"num\":0}";
 
-std::string sio_event_text(const RoomMessage& m, bool offsets) {
-  std::string text = m.data_is_json() ? "42[\"" : "451-[\"";
-  text += m.event().empty() ? std::string_view("message") : m.event();  // needs no escaping
-  text += "\",";
-  if (m.data_is_json()) {
-    text += m.data();
-  } else {
-    text += kPlaceholder;
+constexpr std::string_view kJsonEventHead = "42[\"";
+constexpr std::string_view kBinaryEventHead = "451-[\"";
+constexpr size_t kOffsetHashDigits = 16;
+
+// "<room hash, 16 hex digits>:<seq>" at `out` (room for 37 bytes); returns its size.
+size_t write_sio_offset(char* out, uint64_t room_hash, uint64_t seq) noexcept {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < kOffsetHashDigits; ++i) {
+    out[i] = kHex[(room_hash >> (4 * (kOffsetHashDigits - 1 - i))) & 15];
   }
+  out[kOffsetHashDigits] = ':';
+  char* end = std::to_chars(out + kOffsetHashDigits + 1, out + kOffsetHashDigits + 21, seq).ptr;
+  return static_cast<size_t>(end - out);
+}
+
+size_t sio_offset_size(uint64_t seq) noexcept {
+  char digits[24];
+  return kOffsetHashDigits + 1 +
+         static_cast<size_t>(std::to_chars(digits, digits + 24, seq).ptr - digits);
+}
+
+std::string_view sio_event_name(const RoomMessage& m) noexcept {
+  return m.event().empty() ? std::string_view("message") : m.event();  // needs no escaping
+}
+
+// The size of the EVENT's text, and writing it (exactly that many bytes, no copy between).
+size_t sio_text_size(const RoomMessage& m, bool offsets) noexcept {
+  size_t n = (m.data_is_json() ? kJsonEventHead.size() : kBinaryEventHead.size()) +
+             sio_event_name(m).size() + 2 +
+             (m.data_is_json() ? m.data().size() : kPlaceholder.size()) + 1;
+  if (offsets) n += 3 + sio_offset_size(m.seq());
+  return n;
+}
+
+void write_sio_text(char* out, const RoomMessage& m, bool offsets) noexcept {
+  auto put = [&out](std::string_view part) {
+    std::memcpy(out, part.data(), part.size());
+    out += part.size();
+  };
+  put(m.data_is_json() ? kJsonEventHead : kBinaryEventHead);
+  put(sio_event_name(m));
+  put("\",");
+  put(m.data_is_json() ? m.data() : kPlaceholder);
   if (offsets) {
-    text += ",\"";
-    text += sio_offset(m.room_hash(), m.seq());
-    text += '"';
+    put(",\"");
+    out += write_sio_offset(out, m.room_hash(), m.seq());
+    put("\"");
   }
-  text += ']';
-  return text;
+  put("]");
+}
+
+// The text frame, then (binary data) the attachment's binary frame.
+size_t sio_encoded_size(const RoomMessage& m, bool offsets) noexcept {
+  size_t text = sio_text_size(m, offsets);
+  size_t size = ws_header_size(text) + text;
+  if (!m.data_is_json()) size += ws_header_size(m.data().size()) + m.data().size();
+  return size;
 }
 
 core::BlockRef encode_sio(const RoomMessage& m, bool offsets) {
-  std::string text = sio_event_text(m, offsets);
-  size_t header = ws_header_size(text.size());
-  size_t size = header + text.size();
-  size_t attachment_header = 0;
-  if (!m.data_is_json()) {
-    attachment_header = ws_header_size(m.data().size());
-    size += attachment_header + m.data().size();
-  }
+  size_t text = sio_text_size(m, offsets);
+  size_t size = sio_encoded_size(m, offsets);
   core::ByteBlock* block = core::ByteBlock::create(size);
   std::byte* p = block->data();
-  ws_text_header(p, text.size());
-  std::memcpy(p + header, text.data(), text.size());
-  p += header + text.size();
+  size_t header = ws_header_size(text);
+  ws_text_header(p, text);
+  write_sio_text(reinterpret_cast<char*>(p + header), m, offsets);
+  p += header + text;
   if (!m.data_is_json()) {
+    size_t attachment_header = ws_header_size(m.data().size());
     ws_binary_header(p, m.data().size());
     if (!m.data().empty()) std::memcpy(p + attachment_header, m.data().data(), m.data().size());
   }
@@ -102,11 +138,8 @@ const WireCodec& wire_codec(WireForm form) noexcept {
 }
 
 std::string sio_offset(uint64_t room_hash, uint64_t seq) {
-  char text[48];
-  int n =
-      std::snprintf(text, sizeof text, "%016llx:%llu", static_cast<unsigned long long>(room_hash),
-                    static_cast<unsigned long long>(seq));
-  return std::string(text, static_cast<size_t>(n));
+  char text[40];
+  return std::string(text, write_sio_offset(text, room_hash, seq));
 }
 
 bool parse_sio_offset(std::string_view offset, uint64_t& room_hash, uint64_t& seq) noexcept {
@@ -119,12 +152,7 @@ bool parse_sio_offset(std::string_view offset, uint64_t& room_hash, uint64_t& se
 
 size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
   const WireCodec& codec = wire_codec(form);
-  if (codec.socket_io) {
-    size_t text = sio_event_text(m, form == WireForm::kSioOffsets).size();
-    size_t size = ws_header_size(text) + text;
-    if (!m.data_is_json()) size += ws_header_size(m.data().size()) + m.data().size();
-    return size;
-  }
+  if (codec.socket_io) return sio_encoded_size(m, form == WireForm::kSioOffsets);
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
                                                m.data_is_json())
                         : proto::bin::msg_size(m.room(), m.data().size(), m.event());

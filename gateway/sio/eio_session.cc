@@ -8,6 +8,7 @@
 #include "core/shard.h"
 #include "gateway/sio/eio_sid.h"
 #include "gateway/sio/sio_service.h"
+#include "proto/envelope/json_envelope.h"
 #include "proto/ws/ws_frame.h"
 
 namespace rg::gateway {
@@ -15,24 +16,6 @@ namespace rg::gateway {
 namespace {
 
 constexpr char kSeparator = '\x1e';
-
-// A server frame's header (unmasked: 2, 4 or 10 bytes) and payload size.
-struct FrameView {
-  proto::WsOpcode op;
-  size_t header;
-  size_t payload;
-};
-
-FrameView frame_at(const std::byte* p) noexcept {
-  auto op = static_cast<proto::WsOpcode>(static_cast<uint8_t>(p[0]) & 0x0f);
-  size_t len = static_cast<uint8_t>(p[1]) & 0x7f;
-  if (len < 126) return {op, 2, len};
-  if (len == 126)
-    return {op, 4, size_t{static_cast<uint8_t>(p[2])} << 8 | static_cast<uint8_t>(p[3])};
-  uint64_t n = 0;
-  for (int i = 0; i < 8; ++i) n = n << 8 | static_cast<uint8_t>(p[2 + i]);
-  return {op, 10, static_cast<size_t>(n)};
-}
 
 }  // namespace
 
@@ -42,8 +25,7 @@ EioSession::EioSession(SioService& service, std::string sid) noexcept
       heartbeat_(&on_heartbeat, this),
       connect_deadline_(&on_connect_deadline, this),
       upgrade_deadline_(&on_upgrade_deadline, this) {
-  service_.hub().attach(*this);
-  attached_ = true;
+  service_.hub().attach(*this);  // a member of rooms until close()
   core::Shard& shard = service_.shard();
   shard.timers().schedule(connect_deadline_, shard.now_ms() + service_.config().connect_timeout_ms);
   schedule_ping(service_.config().ping_interval_ms);
@@ -53,26 +35,24 @@ EioSession::~EioSession() {
   close("destroyed");
 }  // (the timers cancel themselves)
 
-void EioSession::open_polling(FrontDoor& door) noexcept {
+std::string EioSession::open_json(bool upgrade_to_websocket) const {
   proto::EioOpen open;
   open.sid = sid_;
-  open.upgrade_to_websocket = true;
+  open.upgrade_to_websocket = upgrade_to_websocket;
   open.ping_interval_ms = service_.config().ping_interval_ms;
   open.ping_timeout_ms = service_.config().ping_timeout_ms;
   open.max_payload = service_.config().max_payload;
-  std::string body = "0" + proto::eio_open_json(open);
-  service_.respond(door, 200, "text/plain; charset=UTF-8", body);
+  return proto::eio_open_json(open);
+}
+
+void EioSession::open_polling(FrontDoor& door) noexcept {
+  service_.respond(door, 200, "text/plain; charset=UTF-8", "0" + open_json(true));
 }
 
 void EioSession::open_websocket(WsSession& ws) noexcept {
   ws_ = &ws;
   ws.set_sink(this);
-  proto::EioOpen open;
-  open.sid = sid_;
-  open.ping_interval_ms = service_.config().ping_interval_ms;
-  open.ping_timeout_ms = service_.config().ping_timeout_ms;
-  open.max_payload = service_.config().max_payload;
-  send_packet(proto::EioType::kOpen, proto::eio_open_json(open));
+  send_packet(proto::EioType::kOpen, open_json(false));
 }
 
 void EioSession::on_poll(FrontDoor& door) noexcept {
@@ -106,10 +86,10 @@ void EioSession::on_post(FrontDoor& door, std::string_view body) noexcept {
 
 void EioSession::on_polled_packet(void* self, const proto::EioPacket& packet) noexcept {
   auto& session = *static_cast<EioSession*>(self);
-  if (!session.closed_) session.on_packet(packet);
+  if (!session.closed_) session.on_packet(packet, false);  // views into the body: unpadded
 }
 
-void EioSession::on_packet(const proto::EioPacket& packet) noexcept {
+void EioSession::on_packet(const proto::EioPacket& packet, bool padded) noexcept {
   if (packet.binary) {
     return on_sio_binary(std::as_bytes(std::span(packet.data.data(), packet.data.size())));
   }
@@ -121,7 +101,7 @@ void EioSession::on_packet(const proto::EioPacket& packet) noexcept {
       }
       return;
     case proto::EioType::kMessage:
-      return on_sio_text(packet.data);
+      return on_sio_text(packet.data, padded);
     case proto::EioType::kClose:
       return close("client close");
     case proto::EioType::kNoop:
@@ -201,7 +181,9 @@ void EioSession::on_ws_message(WsSession& ws, proto::WsOpcode op,
   if (op == proto::WsOpcode::kBinary) return on_sio_binary(payload);
   proto::EioPacket packet;
   if (!proto::parse_eio_text(text, packet)) return close("parse error");
-  on_packet(packet);
+  // A WebSocket message lies in a block with readable padding after it (ws_parser.h).
+  static_assert(proto::kJsonPadding >= simdjson::SIMDJSON_PADDING);
+  on_packet(packet, true);
 }
 
 void EioSession::on_ws_gone(WsSession& ws) noexcept {
@@ -235,14 +217,6 @@ void EioSession::send_packet(proto::EioType type, std::string_view data) noexcep
   }
   out_.clear();
   proto::append_eio_text(out_, type, data);
-  queue_for_poll(out_);
-}
-
-void EioSession::send_binary(std::span<const std::byte> data) noexcept {
-  if (closed_) return;
-  if (ws_ != nullptr) return ws_->send_message(proto::WsOpcode::kBinary, data);
-  out_.clear();
-  proto::append_eio_binary(out_, data);
   queue_for_poll(out_);
 }
 
@@ -287,7 +261,7 @@ size_t EioSession::queued_bytes() const noexcept {
 bool EioSession::send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept {
   if (closed_ || (!connected_ && recovery_ == Recovery::kNone)) return false;
   if (service_.config().recovery_ms != 0) {
-    FrameView frame = frame_at(block->data() + offset);
+    proto::ServerHeader frame = proto::decode_server_header(block->data() + offset);
     note_delivery(block->data() + offset + frame.header, frame.payload);
   }
   if (recovery_ != Recovery::kNone) {
@@ -313,7 +287,7 @@ void EioSession::send_now(const core::BlockRef& block, size_t offset, size_t len
   const std::byte* p = block->data() + offset;
   const std::byte* end = p + length;
   while (p < end) {
-    FrameView frame = frame_at(p);
+    proto::ServerHeader frame = proto::decode_server_header(p);
     auto payload = std::span<const std::byte>(p + frame.header, frame.payload);
     if (frame.op == proto::WsOpcode::kBinary) {
       out_.clear();
@@ -346,17 +320,13 @@ void EioSession::on_connect_deadline(void* self) noexcept {
 }
 
 void EioSession::close(const char* why) noexcept {
-  (void)why;
   if (closed_) return;
   closed_ = true;
   // A socket that went without saying DISCONNECT may come back: its state is kept.
   if (connected_ && !disconnected_ && service_.config().recovery_ms != 0 && !pid_.empty()) {
     service_.keep_record(pid_, record());
   }
-  if (attached_) {
-    attached_ = false;
-    service_.hub().detach(*this);
-  }
+  service_.hub().detach(*this);
   if (FrontDoor* door = std::exchange(poll_, nullptr)) {
     service_.respond(*door, 200, "text/plain; charset=UTF-8", "1");  // a close packet
   }

@@ -75,10 +75,12 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
 
  private:
   // Engine.IO packets, whatever carried them.
-  void on_packet(const proto::EioPacket& packet) noexcept;
+  // `padded`: the packet's text is followed by simdjson's padding (a WebSocket message's
+  // is; a polling body's packets are not, and are copied once to parse).
+  void on_packet(const proto::EioPacket& packet, bool padded) noexcept;
+  std::string open_json(bool upgrade_to_websocket) const;
   static void on_polled_packet(void* self, const proto::EioPacket& packet) noexcept;
   void send_packet(proto::EioType type, std::string_view data) noexcept;
-  void send_binary(std::span<const std::byte> data) noexcept;
   void queue_for_poll(std::string_view packet_text) noexcept;
   void list_for_flush() noexcept;
   void answer_poll(std::string_view body) noexcept;
@@ -88,7 +90,7 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   static void on_upgrade_deadline(void* self) noexcept;
   void end_probe() noexcept;
   // Socket.IO (sio_events.cc).
-  void on_sio_text(std::string_view text) noexcept;
+  void on_sio_text(std::string_view text, bool padded) noexcept;
   void on_sio_binary(std::span<const std::byte> data) noexcept;
   void on_sio_connect(const proto::SioPacket& packet) noexcept;
   void on_sio_event(const proto::SioPacket& packet) noexcept;
@@ -117,7 +119,6 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   SioService& service_;
   const std::string sid_;
   bool closed_ = false;
-  bool attached_ = false;  // in the hub (a member of rooms)
   // Transports: a held GET, the WebSocket in use, a WebSocket being probed.
   FrontDoor* poll_ = nullptr;
   WsSession* ws_ = nullptr;

@@ -53,10 +53,10 @@ void EioSession::ack_error(uint64_t id, std::string_view code, std::string_view 
   ack(id, args);
 }
 
-void EioSession::on_sio_text(std::string_view text) noexcept {
+void EioSession::on_sio_text(std::string_view text, bool is_padded) noexcept {
   if (binary_expected_ != 0) return close("text packet while reconstructing a binary one");
   proto::SioPacket packet;
-  std::string_view view = padded(scratch_, text);
+  std::string_view view = is_padded ? text : padded(scratch_, text);
   if (proto::SioParse result = parse_sio_packet(view, service_.json(), packet);
       result != proto::SioParse::kOk) {
     return close(proto::to_string(result));
@@ -68,7 +68,6 @@ void EioSession::on_sio_text(std::string_view text) noexcept {
       if (!connected_ || packet.nsp != "/") return close("DISCONNECT of a namespace not joined");
       connected_ = false;
       disconnected_ = true;
-      rooms_.clear();
       return leave_all_rooms();
     case proto::SioType::kEvent:
       if (!connected_ || packet.nsp != "/") return close("EVENT in a namespace not joined");
@@ -259,9 +258,6 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
       if (has_id) ack_error(id, "too_large", "the data is larger than --max-payload");
       return;
     }
-  } else {
-    if (has_id) ack_error(id, "unknown_event", "no such event");
-    return;
   }
   if (!proto::is_valid_room_name(room)) {
     return fail("room names are 1-128 letters, digits, _ . : -");
@@ -309,7 +305,8 @@ void EioSession::send_reply(WireForm, std::span<const std::byte> body) noexcept 
 }
 
 void EioSession::leave_all_rooms() noexcept {
-  if (!attached_) return;
+  rooms_.clear();
+  if (closed_) return;
   // The hub forgets the member's rooms (without replies) and takes it back at once.
   service_.hub().detach(*this);
   service_.hub().attach(*this);

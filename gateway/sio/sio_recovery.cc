@@ -218,7 +218,6 @@ void EioSession::finish_recovery(bool recovered) noexcept {
   if (!recovered) {
     // A fresh socket: no rooms, nothing replayed, a new id and pid.
     leave_all_rooms();
-    rooms_.clear();
     runs_.clear();
     runs_complete_ = true;
     pid_ = service_.issue_pid();

@@ -32,15 +32,12 @@ std::string SioStats::to_string() const {
          " sio_unrecovered=" + std::to_string(unrecovered);
 }
 
-SioService::SioService(RoomHub& hub, const SioConfig& config, const WsConfig& ws,
-                       ConnectionHandOff& hand_off) noexcept
+SioService::SioService(RoomHub& hub, const SioConfig& config, ConnectionHandOff& hand_off) noexcept
     : hub_(hub),
       config_(config),
-      ws_(ws),
       hand_off_(hand_off),
       records_(hub.shard(), config.max_sessions, config.recovery_ms) {
   hub_.mailbox().subscribe(kSioSessionsTopic, &SioService::on_bus, this);
-  ws_.max_engine_io_message = config_.max_payload;
   if (!config_.cors_origin.empty()) {
     cors_ = "Access-Control-Allow-Origin: " + config_.cors_origin + "\r\n";
     if (config_.cors_origin != "*") {
@@ -124,14 +121,10 @@ void SioService::on_request(FrontDoor& door, const proto::HttpRequest& request,
   EioSession* session = home < 0 ? nullptr : find(sid);
   if (session == nullptr) return refuse(door, kSessionIdUnknown, "Session ID unknown");
   if (websocket) {
-    if (session->upgraded() || !proto::header_has_token(request.header("Upgrade"), "websocket")) {
+    if (session->upgraded() || proto::check_upgrade_request(request).status != 101) {
       return refuse(door, kBadRequest, "Bad request");
     }
-    proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
-    if (verdict.status != 101) return refuse(door, kBadRequest, "Bad request");
-    std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
-    door.connection().send_copy(std::as_bytes(std::span(response)));
-    auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo, nullptr);
+    std::unique_ptr<WsSession> ws = door.accept_websocket(request, WsEndpoint::kEngineIo);
     session->on_probe(*ws);  // before the frames that came with the request
     return door.upgrade(std::move(ws));
   }
@@ -184,9 +177,7 @@ void SioService::handshake(FrontDoor& door, const proto::HttpRequest& request,
   sessions_.emplace(std::move(sid), std::move(owned));
   ++stats_.sessions_opened;
   if (!websocket) return session.open_polling(door);
-  std::string response = proto::upgrade_response(request.header("Sec-WebSocket-Key"));
-  door.connection().send_copy(std::as_bytes(std::span(response)));
-  auto ws = std::make_unique<WsSession>(door.connection(), ws_, WsEndpoint::kEngineIo, nullptr);
+  std::unique_ptr<WsSession> ws = door.accept_websocket(request, WsEndpoint::kEngineIo);
   session.open_websocket(*ws);  // before the frames that came with the request
   door.upgrade(std::move(ws));
 }

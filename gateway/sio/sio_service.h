@@ -20,7 +20,6 @@
 #include "gateway/rooms/room_hub.h"
 #include "gateway/sessions/session_table.h"
 #include "gateway/sio/sio_config.h"
-#include "gateway/transports/ws_service.h"
 
 namespace rg::gateway {
 
@@ -40,8 +39,7 @@ struct SioStats {
 
 class SioService final : public HttpHandler, public core::ShardMailbox::Service {
  public:
-  SioService(RoomHub& hub, const SioConfig& config, const WsConfig& ws,
-             ConnectionHandOff& hand_off) noexcept;
+  SioService(RoomHub& hub, const SioConfig& config, ConnectionHandOff& hand_off) noexcept;
   ~SioService() override;
 
   // HttpHandler
@@ -59,7 +57,6 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   // For the hub's replies (parsed while a request's document may still be in use).
   simdjson::dom::parser& reply_json() noexcept { return reply_json_; }
   const SioStats& stats() const noexcept { return stats_; }
-  size_t sessions() const noexcept { return sessions_.size(); }
 
   // For sessions: flush at the end of the tick; destroy at the end of the tick.
   void flush_later(EioSession& session) noexcept { flush_.push_back(&session); }
@@ -73,8 +70,6 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   void count_recovery(bool recovered) noexcept {
     ++(recovered ? stats_.recovered : stats_.unrecovered);
   }
-  // The CORS headers of every /socket.io/ response (empty when CORS is off).
-  std::string_view cors_headers() const noexcept { return cors_; }
   // Answers an Engine.IO error: 400 (or `status`) with {"code":N,"message":...}.
   void refuse(FrontDoor& door, int code, std::string_view message, int status = 400) noexcept;
   void respond(FrontDoor& door, int status, std::string_view content_type,
@@ -88,7 +83,6 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
 
   RoomHub& hub_;
   SioConfig config_;
-  WsConfig ws_;  // for the WebSockets of /socket.io/
   ConnectionHandOff& hand_off_;
   core::Shard* shard_ = nullptr;  // known at the first request (the hub's mailbox has it)
   std::unordered_map<std::string, std::unique_ptr<EioSession>, StringHash, std::equal_to<>>

@@ -14,14 +14,12 @@ namespace rg::gateway {
 
 using proto::WsOpcode;
 
-WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint,
-                     WsMessageSink* sink) noexcept
+WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint) noexcept
     : conn_(conn),
       config_(config),
       parser_(*this, config.max_message),
       timer_(&on_timer, this),
-      endpoint_(endpoint),
-      sink_(endpoint == WsEndpoint::kEngineIo ? sink : nullptr) {
+      endpoint_(endpoint) {
   if (endpoint == WsEndpoint::kEngineIo) parser_.set_max_message(config_.max_engine_io_message);
   if (endpoint == WsEndpoint::kGateway && config_.hub != nullptr) {
     // The gateway protocol never needs more than --max-payload plus its envelope.

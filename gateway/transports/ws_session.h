@@ -43,9 +43,8 @@ class WsMessageSink {
 
 class WsSession final : public core::StreamSession, private UnfinishedMessages::Holder {
  public:
-  // The 101 response has been queued already. `sink`: kEngineIo's.
-  WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint,
-            WsMessageSink* sink = nullptr) noexcept;
+  // The 101 response has been queued already. kEngineIo: set_sink() before any bytes.
+  WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint endpoint) noexcept;
   ~WsSession() override;
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;

@@ -1,6 +1,6 @@
 #include "proto/envelope/json_envelope.h"
 
-#include <openssl/evp.h>
+#include "proto/base64.h"
 
 #include <simdjson.h>
 #include <charconv>
@@ -641,10 +641,6 @@ size_t decimal_digits(uint64_t value) {
   return n;
 }
 
-size_t base64_size(size_t n) {
-  return (n + 2) / 3 * 4;
-}
-
 }  // namespace
 
 size_t json_msg_size(std::string_view room, uint64_t seq, std::string_view event, size_t data_size,
@@ -675,12 +671,7 @@ void write_json_msg(char* out, std::string_view room, uint64_t seq, std::string_
     put(data);
   } else {
     put(kMsgBinData);
-    if (!data.empty()) {
-      int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out),
-                              reinterpret_cast<const unsigned char*>(data.data()),
-                              static_cast<int>(data.size()));
-      out += n;
-    }
+    out += write_base64(out, std::as_bytes(std::span(data)));  // its NUL: where '"' goes
     *out++ = '"';
   }
   *out = '}';

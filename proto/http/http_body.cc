@@ -1,5 +1,7 @@
 #include "proto/http/http_body.h"
 
+#include "proto/http/http_query.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -31,13 +33,6 @@ BodyFraming refuse(int status, const char* why) noexcept {
   framing.status = status;
   framing.why = why;
   return framing;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // What may appear inside a chunk extension or a trailer line: field-value characters.

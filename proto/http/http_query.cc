@@ -4,13 +4,6 @@ namespace rg::proto {
 
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Whether `encoded` decodes to `name`, without building the decoded form; -1 when
 // `encoded` is malformed.
 int decoded_equals(std::string_view encoded, std::string_view name) noexcept {

@@ -15,6 +15,14 @@ struct RequestTarget {
 
 RequestTarget split_target(std::string_view target) noexcept;
 
+// The value of a hex digit (either case), or -1 (percent escapes, chunk sizes).
+constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Appends `in` to `out` with every %XX decoded (and '+' as a space when `plus_is_space`);
 // false, with `out` unspecified, on a '%' not followed by two hex digits.
 [[nodiscard]] bool percent_decode(std::string_view in, std::string& out,

@@ -1,7 +1,5 @@
 #include "proto/sio/engineio.h"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 
 namespace rg::proto {
@@ -9,11 +7,6 @@ namespace rg::proto {
 namespace {
 
 constexpr char kSeparator = '\x1e';
-
-bool base64_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
-}
 
 void append_number(std::string& out, uint64_t v) {
   char digits[24];
@@ -74,34 +67,6 @@ std::string eio_open_json(const EioOpen& open) {
   append_number(out, open.max_payload);
   out += '}';
   return out;
-}
-
-void append_base64(std::string& out, std::span<const std::byte> data) {
-  size_t at = out.size();
-  out.resize(at + 4 * ((data.size() + 2) / 3) + 1);  // EVP_EncodeBlock writes a NUL
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(at + static_cast<size_t>(n));
-}
-
-bool decode_base64(std::string_view text, std::string& out) noexcept {
-  // EVP_DecodeBlock skips white space and does not check padding: check it all here.
-  if (text.size() % 4 != 0) return false;
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') padding = text[text.size() - 2] == '=' ? 2 : 1;
-  for (size_t i = 0; i < text.size() - padding; ++i) {
-    if (!base64_char(text[i])) return false;
-  }
-  if (text.empty()) return true;
-  size_t at = out.size();
-  out.resize(at + text.size() / 4 * 3);
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data() + at),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return false;
-  out.resize(at + static_cast<size_t>(n) - padding);
-  return true;
 }
 
 }  // namespace rg::proto

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/base64.h"  // binary packets on polling, as engine.io-parser writes them
+
 namespace rg::proto {
 
 enum class EioType : uint8_t {
@@ -57,9 +59,5 @@ struct EioOpen {
   uint64_t max_payload = 1000000;
 };
 std::string eio_open_json(const EioOpen& open);
-
-// Standard base64 with padding (RFC 4648 4), as engine.io-parser writes it.
-void append_base64(std::string& out, std::span<const std::byte> data);
-[[nodiscard]] bool decode_base64(std::string_view text, std::string& out) noexcept;
 
 }  // namespace rg::proto

@@ -65,4 +65,23 @@ inline size_t encode_server_header(std::byte* out, WsOpcode op, size_t payload,
   return 10;
 }
 
+// A header encode_server_header wrote (the frame lies whole in memory): its opcode, its
+// size and the payload's.
+struct ServerHeader {
+  WsOpcode op;
+  size_t header;
+  size_t payload;
+};
+inline ServerHeader decode_server_header(const std::byte* in) noexcept {
+  auto op = static_cast<WsOpcode>(static_cast<uint8_t>(in[0]) & 0x0f);
+  size_t length = static_cast<uint8_t>(in[1]) & 0x7f;
+  if (length < 126) return {op, 2, length};
+  if (length == 126) {
+    return {op, 4, size_t{static_cast<uint8_t>(in[2])} << 8 | static_cast<uint8_t>(in[3])};
+  }
+  uint64_t n = 0;
+  for (int i = 0; i < 8; ++i) n = n << 8 | static_cast<uint8_t>(in[2 + i]);
+  return {op, 10, static_cast<size_t>(n)};
+}
+
 }  // namespace rg::proto

@@ -1,5 +1,6 @@
 #include "proto/ws/ws_handshake.h"
 
+#include "proto/base64.h"
 #include "proto/http/http_response.h"
 
 #include <openssl/evp.h>
@@ -53,9 +54,9 @@ std::string websocket_accept(std::string_view key) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_size = 0;
   EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr);
-  unsigned char encoded[64];
-  int n = EVP_EncodeBlock(encoded, digest, static_cast<int>(digest_size));
-  return std::string(reinterpret_cast<const char*>(encoded), static_cast<size_t>(n));
+  std::string encoded;
+  append_base64(encoded, std::as_bytes(std::span(digest, digest_size)));
+  return encoded;
 }
 
 std::string upgrade_response(std::string_view key) {

@@ -197,3 +197,21 @@ TEST(WsParser, NothingIsParsedAfterCloseOrError) {
 
 }  // namespace
 }  // namespace rg::proto
+
+namespace rg::proto {
+namespace {
+
+TEST(ServerHeader, DecodesWhatTheEncoderWrote) {
+  for (size_t size :
+       {size_t{0}, size_t{125}, size_t{126}, size_t{65535}, size_t{65536}, size_t{1} << 33}) {
+    std::byte header[kMaxServerHeader];
+    size_t n = encode_server_header(header, WsOpcode::kBinary, size);
+    ServerHeader decoded = decode_server_header(header);
+    EXPECT_EQ(decoded.op, WsOpcode::kBinary);
+    EXPECT_EQ(decoded.header, n);
+    EXPECT_EQ(decoded.payload, size);
+  }
+}
+
+}  // namespace
+}  // namespace rg::proto
