@@ -79,6 +79,8 @@ class Bus {
   unsigned shards() const noexcept { return shards_; }
   // Before the shards start: the shard that `index` wakes.
   void attach(unsigned index, Shard* shard) noexcept { slots_[index].shard = shard; }
+  // The shard `index`, once attached (null before, and in tests without shards).
+  Shard* shard(unsigned index) const noexcept { return slots_[index].shard; }
 
   BusRing& ring(unsigned from, unsigned to, unsigned lane) noexcept {
     return *rings_[(static_cast<size_t>(from) * shards_ + to) * kBusLanes + lane];
@@ -109,6 +111,8 @@ class BusPort {
 
   unsigned self() const noexcept { return self_; }
   unsigned shards() const noexcept { return bus_.shards(); }
+  // The shard this port is for (once attached).
+  Shard* shard() const noexcept { return bus_.shard(self_); }
 
   // Hands `message` (and the caller's reference to it) to shard `to` != self(). Never
   // fails and never reorders: when the ring is full, it waits in the backlog.

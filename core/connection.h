@@ -101,6 +101,7 @@ class Connection {
   uint32_t index_;
   uint32_t generation_ = 0;
   State state_ = State::kFree;
+  bool keep_while_shedding_ = false;  // from a listener kept open through a drain
   CloseMode close_mode_ = CloseMode::kGraceful;
   bool recv_armed_ = false;    // a multishot recv is outstanding
   bool want_recv_ = false;     // false while paused by back-pressure, or closing

@@ -69,6 +69,7 @@ class ShardMailbox final : public LoopHook {
     return port_.backlog(kRequestLane) > 0 || port_.backlog(kReplyLane) > kReplyBacklogLimit;
   }
   unsigned self() const noexcept { return port_.self(); }
+  Shard* shard() const noexcept { return port_.shard(); }
   unsigned shards() const noexcept { return port_.shards(); }
 
   // LoopHook

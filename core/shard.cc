@@ -50,17 +50,18 @@ struct SendContext {
 
 struct Shard::Listener {
   Listener(Shard& owner, int listen_fd, uint32_t listener_index,
-           std::unique_ptr<StreamService> stream_service)
+           std::unique_ptr<StreamService> stream_service, bool keep)
       : shard(&owner),
         fd(listen_fd),
         index(listener_index),
         service(std::move(stream_service)),
-        retry_timer(&Listener::on_retry, this) {}
+        retry_timer(&Listener::on_retry, this),
+        keep_while_shedding(keep) {}
 
   static void on_retry(void* self) noexcept {
     auto& listener = *static_cast<Listener*>(self);
     Shard& shard = *listener.shard;
-    if (!shard.stopping_ && !shard.draining_ && !listener.armed) shard.arm_accept(listener);
+    if (shard.accepting(listener) && !listener.armed) shard.arm_accept(listener);
   }
 
   Shard* shard;
@@ -68,6 +69,7 @@ struct Shard::Listener {
   uint32_t index;
   std::unique_ptr<StreamService> service;
   Timer retry_timer;  // accept failed for lack of descriptors or memory: try again later
+  bool keep_while_shedding;
   bool armed = false;
 };
 
@@ -170,9 +172,11 @@ Shard::~Shard() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void Shard::add_stream_listener(int fd, std::unique_ptr<StreamService> service) {
+void Shard::add_stream_listener(int fd, std::unique_ptr<StreamService> service,
+                                bool keep_while_shedding) {
   auto index = static_cast<uint32_t>(listeners_.size());
-  listeners_.push_back(std::make_unique<Listener>(*this, fd, index, std::move(service)));
+  listeners_.push_back(
+      std::make_unique<Listener>(*this, fd, index, std::move(service), keep_while_shedding));
 }
 
 void Shard::add_datagram_socket(int fd, std::unique_ptr<DatagramService> service) {
@@ -192,6 +196,12 @@ std::future<void> Shard::start() {
 
 void Shard::request_drain() noexcept {
   drain_requested_.store(true, std::memory_order_release);
+  wake();
+}
+
+void Shard::request_shed(uint32_t window_ms) noexcept {
+  shed_window_ms_.store(window_ms, std::memory_order_relaxed);
+  shed_requested_.store(true, std::memory_order_release);
   wake();
 }
 
@@ -263,7 +273,8 @@ void Shard::set_up() {
   // The ring is created on the shard's own thread: with SINGLE_ISSUER only its creator may
   // submit to it.
   ring_ = std::make_unique<Ring>(config_.ring_entries, config_.setup_flags);
-  now_ms_ = monotonic_ms();
+  now_ns_ = monotonic_ns();
+  now_ms_ = now_ns_ / 1000000;
   timers_ = std::make_unique<TimerWheel>(now_ms_, config_.timer_tick_ms);
   if (!listeners_.empty() || !outbound_.empty()) {
     rx_buffers_ =
@@ -315,6 +326,7 @@ void Shard::loop() noexcept {
     // Sleep until the due millisecond itself, measured on the nanosecond clock: counting
     // from the truncated now_ms_ would wake timers up to a whole tick late.
     uint64_t now_ns = monotonic_ns();
+    stats_.busy_ns += now_ns - now_ns_;
     uint64_t due_ns = (now_ms_ + wait_ms) * 1000000;
     uint64_t wait_ns = due_ns > now_ns ? due_ns - now_ns : 0;
     __kernel_timespec timeout{};
@@ -328,7 +340,8 @@ void Shard::loop() noexcept {
                    std::strerror(-rc));
       std::abort();  // an impossible state after the start-up probe
     }
-    now_ms_ = monotonic_ms();
+    now_ns_ = monotonic_ns();
+    now_ms_ = now_ns_ / 1000000;
     if (hook_ != nullptr) hook_->on_woken();
     unsigned head;
     unsigned seen = 0;
@@ -382,6 +395,7 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
       if (stop_requested_.load(std::memory_order_acquire)) {
         begin_stop();
       } else {
+        if (shed_requested_.load(std::memory_order_acquire)) begin_shed();
         if (drain_requested_.load(std::memory_order_acquire)) begin_drain();
         arm_wake();
       }
@@ -432,6 +446,58 @@ void Shard::begin_drain() noexcept {
   }
 }
 
+bool Shard::accepting(const Listener& listener) const noexcept {
+  return !stopping_ && !draining_ && (!shedding_ || listener.keep_while_shedding);
+}
+
+void Shard::begin_shed() noexcept {
+  if (shedding_ || draining_ || stopping_) return;
+  shedding_ = true;
+  shed_start_ms_ = now_ms_;
+  for (auto& listener : listeners_) {
+    if (listener->keep_while_shedding) continue;
+    timers_->cancel(listener->retry_timer);
+    // Shut down, not only no longer accepted from: the socket leaves its SO_REUSEPORT group
+    // and new clients are refused at once (a reset), so they try another gateway instead
+    // of waiting in a backlog nobody reads. The accept under way ends with EINVAL.
+    ::shutdown(listener->fd, SHUT_RD);
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_cancel_fd(sqe, listener->fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
+  }
+  for (auto& conn : connections_) {
+    if (conn->state_ == Connection::State::kOpen && !conn->keep_while_shedding_) ++shed_total_;
+  }
+  shed_step();
+}
+
+void Shard::on_shed_timer(void* self) noexcept {
+  static_cast<Shard*>(self)->shed_step();
+}
+
+void Shard::shed_step() noexcept {
+  // Closed so far should be the elapsed share of the window (rounded up): an even pace,
+  // so that the clients' reconnects reach the other gateways as a stream, not a storm.
+  constexpr uint64_t kStepMs = 50;
+  uint64_t window = shed_window_ms_.load(std::memory_order_relaxed);
+  uint64_t elapsed = now_ms_ - shed_start_ms_;
+  size_t target = elapsed >= window ? SIZE_MAX : (shed_total_ * elapsed + window - 1) / window;
+  size_t left = 0;
+  for (auto& conn : connections_) {
+    if (conn->state_ != Connection::State::kOpen || conn->keep_while_shedding_) continue;
+    if (shed_closed_ >= target) {
+      ++left;
+      continue;
+    }
+    ++shed_closed_;
+    if (conn->session_) conn->session_->on_shutdown(*conn);
+    conn->close(Connection::CloseMode::kGraceful);  // in case the session did not
+  }
+  shed_done_.store(left == 0, std::memory_order_release);
+  // On until the stop: connections handed over from other shards meanwhile go too.
+  if (!stopping_) timers_->schedule(shed_timer_, now_ms_ + kStepMs);
+}
+
 void Shard::stop_listening() noexcept {
   for (auto& listener : listeners_) {
     timers_->cancel(listener->retry_timer);
@@ -450,6 +516,7 @@ void Shard::begin_stop() noexcept {
   if (stopping_) return;
   bool listening = !draining_;
   stopping_ = true;
+  timers_->cancel(shed_timer_);
   stop_deadline_ms_ = now_ms_ + config_.stop_grace_ms;
   if (listening) stop_listening();
   for (auto& conn : connections_) {
@@ -479,13 +546,13 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     if (cqe.res == -EMFILE || cqe.res == -ENFILE) refuse_without_descriptors(listener);
     // EMFILE, ENFILE, ENOMEM...: the multishot accept has ended; try again a little later
     // rather than spin on the same error.
-    if (!stopping_ && !draining_ && !listener.armed && cqe.res != -ECANCELED) {
+    if (accepting(listener) && !listener.armed && cqe.res != -ECANCELED) {
       timers_->schedule(listener.retry_timer, now_ms_ + kAcceptRetryMs);
     }
     return;
   }
   int fd = cqe.res;
-  if (stopping_ || draining_) {
+  if (!accepting(listener)) {
     ::close(fd);
   } else if (config_.open_connections->fetch_add(1, std::memory_order_relaxed) >=
              config_.max_connections) {
@@ -507,9 +574,10 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
   } else {
     ++stats_.accepted;
     Connection& conn = allocate_connection(fd);
+    conn.keep_while_shedding_ = listener.keep_while_shedding;
     open_session(conn, *listener.service);
   }
-  if (!listener.armed && !stopping_ && !draining_) arm_accept(listener);
+  if (!listener.armed && accepting(listener)) arm_accept(listener);
 }
 
 void Shard::maybe_detach(Connection& conn) noexcept {

@@ -117,7 +117,10 @@ class Shard {
   Shard& operator=(const Shard&) = delete;
 
   // Before start(): the shard takes ownership of the listening socket `fd`.
-  void add_stream_listener(int fd, std::unique_ptr<StreamService> service);
+  // `keep_while_shedding`: the listener and its connections stay open while the shard
+  // sheds (the admin listener: /readyz must answer through a drain).
+  void add_stream_listener(int fd, std::unique_ptr<StreamService> service,
+                           bool keep_while_shedding = false);
   void add_datagram_socket(int fd, std::unique_ptr<DatagramService> service);
   // Before start(): once running, the shard opens `count` connections to `to` and hands
   // each to `service` (a load generator's side of the runtime). Connections to a 127.x
@@ -136,6 +139,13 @@ class Shard {
   // Starts the shard's thread. The future is ready once the shard serves (or holds the
   // exception that stopped its set-up).
   std::future<void> start();
+  // From any thread: a graceful drain's start. The shard stops accepting (except on the
+  // listeners kept) and closes its connections in batches spread evenly over `window_ms`,
+  // each session told by on_shutdown (WebSocket 1012), while the rest are served as
+  // before. UDP goes on until the stop.
+  void request_shed(uint32_t window_ms) noexcept;
+  // From any thread: shedding has closed every connection it was to close.
+  bool shed() const noexcept { return shed_done_.load(std::memory_order_acquire); }
   // From any thread: the first half of a stop. The shard stops accepting and reading (no
   // new requests) but goes on delivering what is already under way; drained() tells
   // when its hook has nothing left to hand on.
@@ -161,6 +171,8 @@ class Shard {
   ShardStats& stats() noexcept { return stats_; }
   TimerWheel& timers() noexcept { return *timers_; }
   uint64_t now_ms() const noexcept { return now_ms_; }
+  // When the loop last woke, in monotonic nanoseconds (the same clock reading as now_ms()).
+  uint64_t now_ns() const noexcept { return now_ns_; }
 
  private:
   friend class Connection;
@@ -175,7 +187,11 @@ class Shard {
   void end_of_tick() noexcept;
   void begin_stop() noexcept;
   void begin_drain() noexcept;
+  void begin_shed() noexcept;
+  void shed_step() noexcept;
+  static void on_shed_timer(void* self) noexcept;
   void stop_listening() noexcept;
+  bool accepting(const Listener& listener) const noexcept;
 
   void arm_accept(Listener& listener) noexcept;
   void on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept;
@@ -235,6 +251,7 @@ class Shard {
   int reserve_fd_ = -1;  // given up for a moment to accept and refuse when out of descriptors
   size_t udp_sends_in_flight_ = 0;
   uint64_t now_ms_ = 0;
+  uint64_t now_ns_ = 0;
   uint64_t last_busy_ms_ = 0;  // the last iteration with a completion
   bool quiet_told_ = true;     // on_quiet has run since last_busy_ms_
   uint64_t stop_deadline_ms_ = 0;
@@ -246,6 +263,14 @@ class Shard {
   LoopHook* hook_ = nullptr;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> drain_requested_{false};
+  std::atomic<bool> shed_requested_{false};
+  std::atomic<uint32_t> shed_window_ms_{0};
+  std::atomic<bool> shed_done_{false};
+  bool shedding_ = false;
+  uint64_t shed_start_ms_ = 0;
+  size_t shed_total_ = 0;   // connections to close, counted when shedding began
+  size_t shed_closed_ = 0;  // closed by shedding so far
+  Timer shed_timer_{&Shard::on_shed_timer, this};
   std::atomic<bool> quiet_{false};
   std::thread thread_;
 };

@@ -1,34 +1,53 @@
 #pragma once
-// Counters of one shard. Written only by the shard's thread; read by others only after the
-// shard has stopped (the metrics endpoint will publish snapshots through the bus).
+// Counters of one shard. Written only by the shard's thread; read by any (the metrics
+// scrape sums every shard's while they run, see core/counter.h).
 
+#include <array>
 #include <cstdint>
 #include <string>
 
+#include "core/counter.h"
+
 namespace rg::core {
 
-struct ShardStats {
-  uint64_t accepted = 0;
-  uint64_t rejected = 0;        // over --max-connections
-  uint64_t connected = 0;       // outbound connections established
-  uint64_t connect_failed = 0;  // outbound connections that failed
-  uint64_t closed = 0;
-  uint64_t rx_bytes = 0;
-  uint64_t tx_bytes = 0;
-  uint64_t sends = 0;  // sendmsg operations: one per connection per tick at most
-  uint64_t messages_in = 0;
-  uint64_t messages_out = 0;
-  uint64_t protocol_errors = 0;  // peers cut off for bad input
-  uint64_t idle_timeouts = 0;
-  uint64_t recv_paused = 0;    // back-pressure: reads paused on a full output queue
-  uint64_t rx_no_buffers = 0;  // -ENOBUFS from the provided-buffer ring
-  uint64_t udp_rx = 0;
-  uint64_t udp_tx = 0;
-  uint64_t udp_dropped = 0;   // truncated datagrams, or no send slot free
-  uint64_t close_resets = 0;  // closed with a reset: cut off, or its last bytes untaken in time
-  uint64_t refused = 0;       // over --max-connections or out of descriptors: told and closed
-  uint64_t adopted = 0;       // connections handed over from another shard
+// What a connection speaks, for the metrics' `transport` label.
+enum class Protocol : uint8_t { kWebSocket, kTcp, kUdp, kSocketIo };
+inline constexpr size_t kProtocols = 4;
 
+struct ProtocolStats {
+  Counter opened;  // connections (UDP: peers; Socket.IO: Engine.IO sessions) opened
+  Counter closed;
+  Counter messages_in;
+  Counter messages_out;
+};
+
+struct ShardStats {
+  Counter accepted;
+  Counter rejected;        // over --max-connections
+  Counter connected;       // outbound connections established
+  Counter connect_failed;  // outbound connections that failed
+  Counter closed;
+  Counter rx_bytes;
+  Counter tx_bytes;
+  Counter sends;            // sendmsg operations: one per connection per tick at most
+  Counter protocol_errors;  // peers cut off for bad input
+  Counter idle_timeouts;
+  Counter recv_paused;    // back-pressure: reads paused on a full output queue
+  Counter rx_no_buffers;  // -ENOBUFS from the provided-buffer ring
+  Counter udp_rx;
+  Counter udp_tx;
+  Counter udp_dropped;   // truncated datagrams, or no send slot free
+  Counter close_resets;  // closed with a reset: cut off, or its last bytes untaken in time
+  Counter refused;       // over --max-connections or out of descriptors: told and closed
+  Counter adopted;       // connections handed over from another shard
+
+  Counter busy_ns;  // time the loop spent awake (not in io_uring_enter waiting)
+  std::array<ProtocolStats, kProtocols> protocols;
+
+  ProtocolStats& of(Protocol p) noexcept { return protocols[static_cast<size_t>(p)]; }
+  const ProtocolStats& of(Protocol p) const noexcept { return protocols[static_cast<size_t>(p)]; }
+  uint64_t messages_in() const noexcept;
+  uint64_t messages_out() const noexcept;
   std::string to_string() const;
 };
 

@@ -66,10 +66,10 @@ HubConfig hub_config(const Options& options) {
 // any more while deliveries already under way reach their members' queues (every shard
 // drained and every ring of the bus empty, twice in a row), then every connection is told
 // (WebSocket 1001) and closed after its queue is flushed.
-void stop_shards(core::Bus& bus, std::vector<std::unique_ptr<core::Shard>>& shards) {
-  constexpr auto kDrainLimit = std::chrono::seconds(2);
+void stop_shards(core::Bus& bus, std::vector<std::unique_ptr<core::Shard>>& shards,
+                 std::chrono::milliseconds drain_limit) {
   for (auto& shard : shards) shard->request_drain();
-  auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
+  auto deadline = std::chrono::steady_clock::now() + drain_limit;
   int quiet_looks = 0;
   while (quiet_looks < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -80,6 +80,33 @@ void stop_shards(core::Bus& bus, std::vector<std::unique_ptr<core::Shard>>& shar
   }
   for (auto& shard : shards) shard->request_stop();
   for (auto& shard : shards) shard->join();
+}
+
+// A drain (SIGTERM): /readyz is 503 already; listeners close and every shard closes its
+// connections in batches across most of --drain-timeout, then the stop above takes what
+// is left (its own budget: up to 2 s to deliver what is under way, 1.5 s to flush).
+void drain_and_stop(core::Bus& bus, std::vector<std::unique_ptr<core::Shard>>& shards,
+                    double drain_timeout_s) {
+  using std::chrono::milliseconds;
+  auto total = milliseconds(static_cast<int64_t>(drain_timeout_s * 1000));
+  milliseconds stop_budget = std::clamp(total * 35 / 100, milliseconds(1600), milliseconds(3500));
+  milliseconds window = total > stop_budget ? total - stop_budget : milliseconds(0);
+  if (window.count() > 0) {
+    for (auto& shard : shards) shard->request_shed(static_cast<uint32_t>(window.count()));
+    auto deadline = std::chrono::steady_clock::now() + window + milliseconds(200);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(10));
+      bool shed = true;
+      for (auto& shard : shards) shed = shed && shard->shed();
+      if (shed) break;
+    }
+  }
+  // Without a window (--drain-timeout under 1.6 s), everything is closed at once after what
+  // is under way is delivered (2 s at most); otherwise the stop keeps within the budget.
+  milliseconds drain_limit = window.count() == 0
+                                 ? milliseconds(2000)
+                                 : std::max(stop_budget - milliseconds(1500), milliseconds(200));
+  stop_shards(bus, shards, drain_limit);
 }
 
 }  // namespace
@@ -175,7 +202,10 @@ int run_gateway(const Options& options) {
   std::atomic<int> open_connections{0};
   // The admin listener, on the first shard (its requests are few): /readyz reads `ready`.
   std::atomic<bool> ready{false};
-  AdminHandler admin_handler(ready);
+  MetricsSources metric_sources;
+  for (auto& hub : hubs) metric_sources.hubs.push_back(hub.get());
+  // The shards' and Socket.IO's figures are added as they are made, below.
+  AdminHandler admin_handler(ready, metric_sources);
   FrontDoorConfig admin_config;
   admin_config.everything = &admin_handler;
   admin_config.request_timeout_ms = front_config.request_timeout_ms;
@@ -212,6 +242,8 @@ int run_gateway(const Options& options) {
     // front door of its own (set once it exists: it serves Engine.IO too).
     hand_offs.push_back(std::make_unique<ConnectionHandOff>(*mailboxes[i], *shard));
     sio_services.push_back(std::make_unique<SioService>(hub, sio_config, *hand_offs.back()));
+    metric_sources.shards.push_back(&shard->stats());
+    metric_sources.sio.push_back(&sio_services.back()->stats());
     shard_front.socket_io = sio_services.back().get();
     // The first shard's bind picks the port when it is 0; the others join it.
     shard->add_stream_listener(
@@ -225,7 +257,8 @@ int run_gateway(const Options& options) {
     hand_offs.back()->adopt_with(*adoption_services.back());
     if (i == 0) {
       shard->add_stream_listener(core::open_listening_socket(admin, core::Transport::kTcp),
-                                 std::make_unique<FrontDoorService>(admin_config));
+                                 std::make_unique<FrontDoorService>(admin_config),
+                                 /*keep_while_shedding=*/true);
     }
     shard->add_datagram_socket(core::open_listening_socket(udp, core::Transport::kUdp),
                                std::make_unique<UdpGatewayService>(hub, cookie_key, udp_config));
@@ -272,7 +305,7 @@ int run_gateway(const Options& options) {
   std::fprintf(stderr, "ringgate: %s received, stopping\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   ready.store(false, std::memory_order_release);  // /readyz: 503 from now on
-  stop_shards(bus, shards);
+  drain_and_stop(bus, shards, options.drain_timeout_s);
   for (auto& shard : shards) {
     const UnfinishedStats& u = unfinished[shard->index()]->stats();
     std::fprintf(stderr,

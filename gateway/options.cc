@@ -134,6 +134,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Seconds without traffic before a connection is closed (0: never)")
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
+  app.add_option("--drain-timeout", o.drain_timeout_s,
+                 "Seconds a SIGTERM or SIGINT may take: /readyz turns 503, listeners close, "
+                 "connections are closed in batches (WebSocket 1012), then the process exits 0 "
+                 "(under 1.6: everything at once)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   app.add_option("--close-linger", o.close_linger_s,
                  "Seconds a closing connection may take to read its last bytes (a close frame "
                  "after a slow consumer's backlog) before it is reset")

@@ -56,6 +56,7 @@ struct Options {
   double session_ttl_s = 120;           // a session's record waits this long for its client
   uint64_t max_sessions = 10000;        // session records kept (all shards)
   double udp_idle_timeout_s = 30;       // a silent UDP member expires
+  double drain_timeout_s = 10;          // SIGTERM: connections closed in batches, then exit
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;
   int udp_echo_port = -1;

@@ -1,5 +1,8 @@
 #include "gateway/http/admin_handler.h"
 
+#include "gateway/metrics/metrics_text.h"
+#include "gateway/metrics/prometheus_text.h"
+#include "gateway/version.h"
 #include "proto/http/http_query.h"
 
 namespace rg::gateway {
@@ -10,15 +13,21 @@ void AdminHandler::on_request(FrontDoor& door, const proto::HttpRequest& request
   proto::ResponseHead head;
   head.content_type = "text/plain; charset=utf-8";
   head.headers = "Cache-Control: no-store\r\n";
-  bool known = path == "/livez" || path == "/readyz";
+  bool known = path == "/livez" || path == "/readyz" || path == "/metrics";
   if (!known) {
     head.status = 404;
-    return door.respond(head, "no such admin endpoint (/livez, /readyz)\n");
+    return door.respond(head, "no such admin endpoint (/livez, /readyz, /metrics)\n");
   }
   if (request.method != "GET" && request.method != "HEAD") {
     head.status = 405;
     head.headers = "Cache-Control: no-store\r\nAllow: GET, HEAD\r\n";
     return door.respond(head, "GET or HEAD\n");
+  }
+  bool head_only = request.method == "HEAD";
+  if (path == "/metrics") {
+    head.content_type = kPrometheusContentType;
+    std::string text = metrics_text(take_snapshot(sources_), read_process_figures(), kVersion);
+    return door.respond(head, head_only ? std::string_view() : std::string_view(text));
   }
   std::string_view body;
   if (path == "/livez") {
@@ -29,7 +38,7 @@ void AdminHandler::on_request(FrontDoor& door, const proto::HttpRequest& request
     head.status = 503;
     body = "not ready: starting or stopping\n";
   }
-  door.respond(head, request.method == "HEAD" ? std::string_view() : body);
+  door.respond(head, head_only ? std::string_view() : body);
 }
 
 }  // namespace rg::gateway

@@ -2,23 +2,29 @@
 // The admin listener's requests (--admin-port on --admin-bind, never the public port):
 //   GET /livez   200 while the process runs
 //   GET /readyz  200 while every shard serves; 503 while starting or stopping
+//   GET /metrics Prometheus text format 0.0.4 (gateway/metrics/metrics_text.h)
 // Anything else: 404 (405 for a method other than GET or HEAD on a known path).
 
 #include <atomic>
 
 #include "gateway/http/front_door.h"
+#include "gateway/metrics/metrics_snapshot.h"
 
 namespace rg::gateway {
 
 class AdminHandler final : public HttpHandler {
  public:
   // `ready` is the process's: set once every shard serves, cleared when it stops.
-  explicit AdminHandler(const std::atomic<bool>& ready) noexcept : ready_(ready) {}
+  // `sources`: every shard's figures (complete before the shards start; they outlive the
+  // admin listener).
+  AdminHandler(const std::atomic<bool>& ready, const MetricsSources& sources) noexcept
+      : ready_(ready), sources_(sources) {}
   void on_request(FrontDoor& door, const proto::HttpRequest& request,
                   std::string_view body) noexcept override;
 
  private:
   const std::atomic<bool>& ready_;
+  const MetricsSources& sources_;
 };
 
 }  // namespace rg::gateway

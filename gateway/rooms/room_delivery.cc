@@ -91,6 +91,10 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     member.send_encoded(block, 0, length);
     ++stats_.delivered;
   }
+  // Queued here as of this tick's wake: the same clock reading the publisher's shard took.
+  uint64_t now_ns = wake_ns();
+  uint64_t since = message.published_ns();
+  if (since != 0) stats_.publish_to_queued.observe(now_ns > since ? now_ns - since : 0);
 }
 
 void RoomHub::tell_owed_gaps() noexcept {

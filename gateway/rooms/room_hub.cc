@@ -21,9 +21,11 @@ std::string RoomStats::to_string() const {
                 " resumes=%" PRIu64 " recovered=%" PRIu64 " unrecovered=%" PRIu64
                 " replayed=%" PRIu64 " duplicates=%" PRIu64 " presence_events=%" PRIu64
                 " unavailable=%" PRIu64 " sessions_kept=%" PRIu64 " sessions_resumed=%" PRIu64,
-                published, delivered, acks, slow_closed, slow_skipped, gaps_told, udp_oversize,
-                udp_undelivered, held, seq_jumps, resumes, recovered, unrecovered, replayed,
-                duplicates, presence_events, unavailable, sessions_kept, sessions_resumed);
+                published.get(), delivered.get(), acks.get(), slow_closed.get(), slow_skipped.get(),
+                gaps_told.get(), udp_oversize.get(), udp_undelivered.get(), held.get(),
+                seq_jumps.get(), resumes.get(), recovered.get(), unrecovered.get(), replayed.get(),
+                duplicates.get(), presence_events.get(), unavailable.get(), sessions_kept.get(),
+                sessions_resumed.get());
   return text;
 }
 
@@ -137,6 +139,7 @@ void RoomHub::join(Member& member, WireForm form, const proto::Request& request)
   if (request.presence) ++room.presence_watchers;
   room.members.push_back({&member, static_cast<uint32_t>(member.memberships_.size())});
   member.memberships_.push_back(membership);
+  ++stats_.members_active;
   tell_presence_join(room, member, request.info);
   if (!request.info.empty()) infos_[member.id_].emplace_back(room.name, std::string(request.info));
   if (request.has_since) {
@@ -224,6 +227,7 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
   std::vector<Membership>& list = member.memberships_;
   Membership gone = list[index];
   LocalRoom& room = *gone.room;
+  --stats_.members_active;
   if (PendingReplay* replay = replay_for(member, gone)) {
     replay_of_.erase({member.id_, gone.room});
     list[index].replaying = false;
@@ -281,6 +285,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
   fields.data_is_json = request.data_is_json;
   fields.echo = request.echo;
   fields.origin_form = form;
+  fields.published_ns = wake_ns();
   ownership_->publish(RoomMessage::create(fields));
   ++stats_.published;
   if (congested()) hold(member);

@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/counter.h"
+#include "core/latency_histogram.h"
 #include "core/mailbox.h"
 #include "core/shard.h"
 #include "gateway/rooms/member.h"
@@ -57,25 +59,29 @@ struct HubConfig {
 };
 
 struct RoomStats {
-  uint64_t published = 0;  // publishes accepted on this shard
-  uint64_t delivered = 0;  // messages queued to members
-  uint64_t acks = 0;
-  uint64_t slow_closed = 0;   // members cut off for not keeping up
-  uint64_t slow_skipped = 0;  // messages skipped for members that could not keep up
-  uint64_t gaps_told = 0;
-  uint64_t udp_oversize = 0;      // messages not sent to UDP members: larger than a datagram
-  uint64_t udp_undelivered = 0;   // no UDP send slot free
-  uint64_t held = 0;              // times a publisher's reads were held by bus back-pressure
-  uint64_t seq_jumps = 0;         // a delivery skipped a sequence number (must stay 0)
-  uint64_t resumes = 0;           // joins with `since`
-  uint64_t recovered = 0;         // of which answered recovered
-  uint64_t unrecovered = 0;       // of which answered recovered:false (the rest: gone before)
-  uint64_t replayed = 0;          // messages sent from history to resuming members
-  uint64_t duplicates = 0;        // keyed publishes answered as duplicates
-  uint64_t presence_events = 0;   // join/leave notices sent to members
-  uint64_t unavailable = 0;       // memberships ended because an owner could not be reached
-  uint64_t sessions_kept = 0;     // sessions whose connection went away, kept
-  uint64_t sessions_resumed = 0;  // sessions taken back by a new connection
+  core::Counter published;  // publishes accepted on this shard
+  core::Counter delivered;  // messages queued to members
+  core::Counter acks;
+  core::Counter slow_closed;   // members cut off for not keeping up
+  core::Counter slow_skipped;  // messages skipped for members that could not keep up
+  core::Counter gaps_told;
+  core::Counter udp_oversize;      // messages not sent to UDP members: larger than a datagram
+  core::Counter udp_undelivered;   // no UDP send slot free
+  core::Counter held;              // times a publisher's reads were held by bus back-pressure
+  core::Counter seq_jumps;         // a delivery skipped a sequence number (must stay 0)
+  core::Counter resumes;           // joins with `since`
+  core::Counter recovered;         // of which answered recovered
+  core::Counter unrecovered;       // of which answered recovered:false (the rest: gone before)
+  core::Counter replayed;          // messages sent from history to resuming members
+  core::Counter duplicates;        // keyed publishes answered as duplicates
+  core::Counter presence_events;   // join/leave notices sent to members
+  core::Counter unavailable;       // memberships ended because an owner could not be reached
+  core::Counter sessions_kept;     // sessions whose connection went away, kept
+  core::Counter sessions_resumed;  // sessions taken back by a new connection
+  core::Counter members_active;    // memberships of this shard's members (a gauge)
+  // From a publish's arrival on its publisher's shard to its frames queued to this shard's
+  // members: observed once per message and shard.
+  core::LatencyHistogram publish_to_queued;
   std::string to_string() const;
 };
 
@@ -153,6 +159,11 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   const HubConfig& config() const noexcept { return config_; }
   const RoomStats& stats() const noexcept { return stats_; }
   unsigned shard() const noexcept { return mailbox_.self(); }
+  // When this shard's loop last woke (0 without a shard): the publish latency's clock.
+  uint64_t wake_ns() const noexcept {
+    const core::Shard* s = mailbox_.shard();
+    return s != nullptr ? s->now_ns() : 0;
+  }
   const LocalRoom* find_room(std::string_view name) const noexcept;
   const OwnedRooms& owned() const noexcept { return owned_; }
   core::ShardMailbox& mailbox() noexcept { return mailbox_; }

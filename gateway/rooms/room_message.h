@@ -76,6 +76,7 @@ class RoomMessage final : public core::BusMessage {
     unsigned origin_shard = 0;
     uint64_t origin_member = 0;
     uint64_t seq = 0;
+    uint64_t published_ns = 0;  // a publish: its arrival on the publisher's shard (monotonic)
   };
 
   static RoomMessage* create(const Fields& fields) {
@@ -116,6 +117,7 @@ class RoomMessage final : public core::BusMessage {
   unsigned origin_shard() const noexcept { return origin_shard_; }
   uint64_t origin_member() const noexcept { return origin_member_; }
   uint64_t seq() const noexcept { return seq_; }
+  uint64_t published_ns() const noexcept { return published_ns_; }
   bool duplicate() const noexcept { return duplicate_; }
   // kReplay: the messages to replay, oldest first.
   size_t replayed() const noexcept { return data_size_ / sizeof(RoomMessage*); }
@@ -155,7 +157,8 @@ class RoomMessage final : public core::BusMessage {
         origin_shard_(f.origin_shard),
         room_hash_(f.room_hash),
         origin_member_(f.origin_member),
-        seq_(f.seq) {
+        seq_(f.seq),
+        published_ns_(f.published_ns) {
     char* p = tail();
     for (std::string_view part : {f.room, f.id, f.key, f.epoch, f.event, f.data}) {
       if (!part.empty()) std::memcpy(p, part.data(), part.size());
@@ -188,6 +191,7 @@ class RoomMessage final : public core::BusMessage {
   uint64_t room_hash_;
   uint64_t origin_member_;
   uint64_t seq_;
+  uint64_t published_ns_;
 };
 
 // A stable hash of a room name (FNV-1a): the same room has the same owner on every run

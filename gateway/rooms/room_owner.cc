@@ -179,7 +179,7 @@ void OwnedRooms::join(unsigned shard, std::string_view name, uint64_t hash) noex
   Room& room = room_for(name);
   if (!room.member_shards[shard]) {
     room.member_shards[shard] = true;
-    ++room.member_shard_count;
+    if (room.member_shard_count++ == 0) ++active_rooms_;
     room.idle_epoch = 0;
   }
   RoomMessage::Fields fields;
@@ -196,14 +196,17 @@ void OwnedRooms::leave(unsigned shard, std::string_view name) noexcept {
   if (it == rooms_.end() || !it->second.member_shards[shard]) return;
   Room& room = it->second;
   room.member_shards[shard] = false;
-  if (--room.member_shard_count == 0) became_idle(name, room);
+  if (--room.member_shard_count == 0) {
+    --active_rooms_;
+    became_idle(name, room);
+  }
 }
 
 void OwnedRooms::resume(unsigned shard, const RoomMessage& request) noexcept {
   Room& room = room_for(request.room());
   if (!room.member_shards[shard]) {  // its kJoin comes first on the same ring: not expected
     room.member_shards[shard] = true;
-    ++room.member_shard_count;
+    if (room.member_shard_count++ == 0) ++active_rooms_;
     room.idle_epoch = 0;
   }
   uint64_t since = request.seq(), last = room.last_seq;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/counter.h"
 #include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {
@@ -107,6 +108,8 @@ class OwnedRooms {
 
   const Room* find(std::string_view room) const noexcept;
   size_t size() const noexcept { return rooms_.size(); }
+  // Rooms owned here with a member on some shard (any thread may read it).
+  uint64_t active() const noexcept { return active_rooms_.get(); }
   size_t history_bytes() const noexcept { return history_bytes_; }
 
  private:
@@ -130,6 +133,7 @@ class OwnedRooms {
   Send send_;
   void* context_;
   std::unordered_map<std::string, Room, StringHash, std::equal_to<>> rooms_;
+  core::Counter active_rooms_;
   struct IdleEntry {
     std::string room;
     uint64_t epoch;

@@ -86,7 +86,10 @@ void EioSession::on_post(FrontDoor& door, std::string_view body) noexcept {
 
 void EioSession::on_polled_packet(void* self, const proto::EioPacket& packet) noexcept {
   auto& session = *static_cast<EioSession*>(self);
-  if (!session.closed_) session.on_packet(packet, false);  // views into the body: unpadded
+  if (session.closed_) return;
+  // (Over a WebSocket, the WsSession counts the packets.)
+  ++session.service_.shard().stats().of(core::Protocol::kSocketIo).messages_in;
+  session.on_packet(packet, false);  // views into the body: unpadded
 }
 
 void EioSession::on_packet(const proto::EioPacket& packet, bool padded) noexcept {
@@ -228,6 +231,7 @@ void EioSession::queue_for_poll(std::string_view packet_text) noexcept {
   }
   if (!waiting_.empty()) waiting_ += kSeparator;
   waiting_ += packet_text;
+  ++service_.shard().stats().of(core::Protocol::kSocketIo).messages_out;
   if (poll_ != nullptr) list_for_flush();
 }
 

@@ -176,6 +176,7 @@ void SioService::handshake(FrontDoor& door, const proto::HttpRequest& request,
   EioSession& session = *owned;
   sessions_.emplace(std::move(sid), std::move(owned));
   ++stats_.sessions_opened;
+  ++shard_->stats().of(core::Protocol::kSocketIo).opened;
   if (!websocket) return session.open_polling(door);
   std::unique_ptr<WsSession> ws = door.accept_websocket(request, WsEndpoint::kEngineIo);
   session.open_websocket(*ws);  // before the frames that came with the request
@@ -250,6 +251,7 @@ void SioService::closed(EioSession& session) noexcept {
   auto it = sessions_.find(session.sid());
   if (it == sessions_.end()) return;
   ++stats_.sessions_closed;
+  ++shard_->stats().of(core::Protocol::kSocketIo).closed;
   closed_.push_back(std::move(it->second));
   sessions_.erase(it);
 }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/counter.h"
 #include "core/mailbox.h"
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door.h"
@@ -26,14 +27,14 @@ namespace rg::gateway {
 class EioSession;
 
 struct SioStats {
-  uint64_t sessions_opened = 0;
-  uint64_t sessions_closed = 0;
-  uint64_t upgrades = 0;
-  uint64_t handed_off = 0;   // requests sent to their session's home shard
-  uint64_t refused = 0;      // requests answered with an Engine.IO error
-  uint64_t kept = 0;         // sockets' state kept for recovery
-  uint64_t recovered = 0;    // recoveries answered whole
-  uint64_t unrecovered = 0;  // recoveries answered with a fresh socket
+  core::Counter sessions_opened;
+  core::Counter sessions_closed;
+  core::Counter upgrades;
+  core::Counter handed_off;   // requests sent to their session's home shard
+  core::Counter refused;      // requests answered with an Engine.IO error
+  core::Counter kept;         // sockets' state kept for recovery
+  core::Counter recovered;    // recoveries answered whole
+  core::Counter unrecovered;  // recoveries answered with a fresh socket
   std::string to_string() const;
 };
 

@@ -14,7 +14,7 @@ void StreamMember::send_reply(WireForm form, std::span<const std::byte> body) no
   conn_.send_copy({header, n});
   conn_.send_copy(body);
   conn_.end_frame();
-  ++conn_.stats().messages_out;
+  ++counts_.messages_out;
 }
 
 }  // namespace rg::gateway

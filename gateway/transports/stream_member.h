@@ -17,15 +17,17 @@ class StreamMember final : public Member {
   using CutOff = void (*)(void* session) noexcept;
 
   // Replies are framed by their wire form (gateway/wire_codec.h).
-  StreamMember(core::Connection& conn, CutOff cut_off, void* session) noexcept
-      : conn_(conn), cut_off_(cut_off), session_(session) {}
+  // `protocol`: whose messages_out its messages count in.
+  StreamMember(core::Connection& conn, core::Protocol protocol, CutOff cut_off,
+               void* session) noexcept
+      : conn_(conn), counts_(conn.stats().of(protocol)), cut_off_(cut_off), session_(session) {}
 
   size_t queued_bytes() const noexcept override { return conn_.backlog_bytes(); }
   bool closing() const noexcept override { return conn_.closing(); }
   bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept override {
     if (conn_.closing()) return false;
     conn_.send_shared(block, offset, length);
-    ++conn_.stats().messages_out;
+    ++counts_.messages_out;
     return true;
   }
   void send_reply(WireForm form, std::span<const std::byte> body) noexcept override;
@@ -35,6 +37,7 @@ class StreamMember final : public Member {
 
  private:
   core::Connection& conn_;
+  core::ProtocolStats& counts_;
   CutOff cut_off_;
   void* session_;
 };

@@ -20,10 +20,12 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
         hub_(hub),
         unfinished_(unfinished),
         parser_(max_frame),
-        member_(conn, &TcpGatewaySession::cut_off, this) {
+        member_(conn, core::Protocol::kTcp, &TcpGatewaySession::cut_off, this) {
     hub_.attach(member_);
+    ++conn.stats().of(core::Protocol::kTcp).opened;
   }
   ~TcpGatewaySession() override {
+    ++conn_.stats().of(core::Protocol::kTcp).closed;
     if (unfinished_ != nullptr) unfinished_->forget(*this);
     hub_.detach(member_);  // a no-op if end() did it already
   }
@@ -40,9 +42,9 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
 
  private:
   void parse(core::Connection& conn, std::span<std::byte> bytes) noexcept {
-    core::ShardStats& stats = conn.stats();
+    core::ProtocolStats& counts = conn.stats().of(core::Protocol::kTcp);
     proto::FrameError error = parser_.feed(bytes, [&](std::span<const std::byte> frame) {
-      ++stats.messages_in;
+      ++counts.messages_in;
       proto::Request request;
       if (proto::RequestError e = proto::bin::parse_request(frame, request)) {
         hub_.reply_error(member_, WireForm::kTcp, e, request.id);
@@ -56,6 +58,11 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
                        {proto::ErrorCode::kTooLarge, "frame longer than --max-frame"}, {});
       conn.fail_protocol();
     }
+  }
+
+  // A drain: the `draining` error goes behind everything queued, then the close.
+  void on_shutdown(core::Connection&) noexcept override {
+    end(proto::ErrorCode::kDraining, "server draining: reconnect", false);
   }
 
   static void cut_off(void* self) noexcept {

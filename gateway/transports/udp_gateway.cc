@@ -21,13 +21,17 @@ std::string_view address_key(const sockaddr* address, socklen_t length) {
 class UdpGatewayService::Peer final : public Member {
  public:
   Peer(core::DatagramSocket& socket, const sockaddr* address, socklen_t length)
-      : socket_(socket), length_(length) {
+      : socket_(socket), counts_(socket.stats().of(core::Protocol::kUdp)), length_(length) {
     std::memcpy(&address_, address, length);
+    ++counts_.opened;
   }
+  ~Peer() override { ++counts_.closed; }
 
   size_t queued_bytes() const noexcept override { return 0; }
   bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept override {
-    return socket_.send_shared_to(address(), length_, block, offset, length);
+    if (!socket_.send_shared_to(address(), length_, block, offset, length)) return false;
+    ++counts_.messages_out;
+    return true;
   }
   void send_reply(WireForm, std::span<const std::byte> body) noexcept override {
     socket_.send_copy_to(address(), length_, body);
@@ -39,6 +43,7 @@ class UdpGatewayService::Peer final : public Member {
  private:
   const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&address_); }
   core::DatagramSocket& socket_;
+  core::ProtocolStats& counts_;
   sockaddr_storage address_{};
   socklen_t length_;
 };
@@ -88,7 +93,7 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
                                     std::span<const std::byte> payload, const sockaddr* from,
                                     socklen_t from_length, core::RxChunk) noexcept {
   core::Shard& shard = socket.shard();
-  ++socket.stats().messages_in;
+  ++socket.stats().of(core::Protocol::kUdp).messages_in;
   std::string_view key = address_key(from, from_length);
   auto it = peers_.find(key);
   Peer* peer = it == peers_.end() ? nullptr : it->second.get();

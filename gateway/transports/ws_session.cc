@@ -19,12 +19,17 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint 
       config_(config),
       parser_(*this, config.max_message),
       timer_(&on_timer, this),
+      counts_(conn.stats().of(endpoint == WsEndpoint::kEngineIo ? core::Protocol::kSocketIo
+                                                                : core::Protocol::kWebSocket)),
       endpoint_(endpoint) {
+  // A Socket.IO connection is counted by its Engine.IO session (it may poll as well).
+  if (endpoint != WsEndpoint::kEngineIo) ++counts_.opened;
   if (endpoint == WsEndpoint::kEngineIo) parser_.set_max_message(config_.max_engine_io_message);
   if (endpoint == WsEndpoint::kGateway && config_.hub != nullptr) {
     // The gateway protocol never needs more than --max-payload plus its envelope.
     parser_.set_max_message(config_.max_gateway_message);
-    member_ = std::make_unique<StreamMember>(conn_, &WsSession::cut_off_slow, this);
+    member_ = std::make_unique<StreamMember>(conn_, core::Protocol::kWebSocket,
+                                             &WsSession::cut_off_slow, this);
     config_.hub->attach(*member_);
   }
   if (config_.ping_interval_ms != 0) {
@@ -34,6 +39,7 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint 
 }
 
 WsSession::~WsSession() {
+  if (endpoint_ != WsEndpoint::kEngineIo) ++counts_.closed;
   conn_.shard().timers().cancel(timer_);
   if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);
   if (config_.unfinished != nullptr) config_.unfinished->forget(*this);
@@ -46,8 +52,7 @@ void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept
 
 void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
                            const core::BlockRef* block) noexcept {
-  core::ShardStats& stats = conn_.stats();
-  ++stats.messages_in;
+  ++counts_.messages_in;
   if (member_) return on_gateway_message(op, payload);
   if (sink_ != nullptr) return sink_->on_ws_message(*this, op, payload);
   if (endpoint_ == WsEndpoint::kEngineIo || stage_ != Stage::kOpen) return;
@@ -63,7 +68,7 @@ void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
     conn_.send_shared(*block, static_cast<size_t>(frame - (*block)->data()),
                       header_size + payload.size());
   }
-  ++stats.messages_out;
+  ++counts_.messages_out;
 }
 
 void WsSession::on_gateway_message(WsOpcode op, std::span<std::byte> payload) noexcept {
@@ -99,13 +104,13 @@ void WsSession::send_message(WsOpcode op, std::span<const std::byte> payload) no
   conn_.send_copy({header, n});
   conn_.send_copy(payload);
   conn_.end_frame();
-  ++conn_.stats().messages_out;
+  ++counts_.messages_out;
 }
 
 void WsSession::send_shared(const core::BlockRef& block, size_t offset, size_t length) noexcept {
   if (!open()) return;
   conn_.send_shared(block, offset, length);
-  ++conn_.stats().messages_out;
+  ++counts_.messages_out;
 }
 
 void WsSession::close(uint16_t code, std::string_view why) noexcept {
@@ -180,9 +185,10 @@ void WsSession::on_idle(core::Connection&) noexcept {
 }
 
 void WsSession::on_shutdown(core::Connection&) noexcept {
-  // Everything owed to the client is queued by now (the shards drained the bus first):
-  // the close frame goes last, so the client hears 1001 after its last message.
-  end(proto::ws_close::kGoingAway, "server shutting down", false);
+  // A drain (or the stop after it): the close frame goes behind everything queued, so the
+  // client hears 1012 after its last message and reconnects, to another gateway if the
+  // load balancer has one.
+  end(proto::ws_close::kServiceRestart, "service restart", false);
 }
 
 void WsSession::send_control(WsOpcode op, std::span<const std::byte> payload) noexcept {

@@ -10,6 +10,7 @@
 
 #include "core/byte_block.h"
 #include "core/services.h"
+#include "core/shard_stats.h"
 #include "core/timer_wheel.h"
 #include "gateway/transports/stream_member.h"
 #include "gateway/transports/unfinished_messages.h"
@@ -92,7 +93,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   const WsConfig& config_;
   Stage stage_ = Stage::kOpen;
   proto::WsParser<WsSession> parser_;
-  core::Timer timer_;  // the ping interval
+  core::Timer timer_;            // the ping interval
+  core::ProtocolStats& counts_;  // its protocol's, in its shard's stats
   // On path / only: the connection as a room member (echo connections do without it).
   std::unique_ptr<StreamMember> member_;
   WsEndpoint endpoint_;

@@ -34,6 +34,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "timeout";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kDraining:
+      return "draining";
   }
   return "unknown";
 }

@@ -59,6 +59,7 @@ enum class ErrorCode : uint8_t {
   kSlowConsumer = 12,  // the connection could not keep up and is being closed
   kTimeout = 13,       // a frame was not completed within --message-timeout
   kUnavailable = 14,   // the room's owner cannot be reached (a cluster's link is down)
+  kDraining = 15,      // the gateway is shutting down: reconnect (to another gateway)
 };
 
 struct RequestError {

@@ -24,6 +24,7 @@ inline constexpr uint16_t kInvalidPayload = 1007;
 inline constexpr uint16_t kPolicyViolation = 1008;
 inline constexpr uint16_t kMessageTooBig = 1009;
 inline constexpr uint16_t kInternalError = 1011;
+inline constexpr uint16_t kServiceRestart = 1012;  // IANA: the server restarts; reconnect
 }  // namespace ws_close
 
 // Codes a peer may send in a close frame: those RFC 6455 7.4.1 defines for use on the wire

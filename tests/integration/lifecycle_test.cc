@@ -26,8 +26,10 @@ TEST(Lifecycle, StartupLineNamesEveryListener) {
   EXPECT_NE(gateway.ws_port(), 0);
 }
 
-TEST(Lifecycle, SigtermClosesConnectionsAndExitsZeroPromptly) {
-  GatewayProcess gateway({"--shards", "2"});
+// --drain-timeout 0: no batches, every connection closed at once (the batched drain is
+// tested in tests/integration/operations).
+TEST(Lifecycle, SigtermWithoutDrainClosesConnectionsAndExitsZeroPromptly) {
+  GatewayProcess gateway({"--shards", "2", "--drain-timeout", "0"});
   ASSERT_TRUE(gateway.started());
   std::vector<std::unique_ptr<FrameClient>> clients;
   for (int i = 0; i < 10; ++i) {

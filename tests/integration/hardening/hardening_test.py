@@ -421,7 +421,9 @@ async def memory_comes_back_after_a_room_flood(gw):
 
 # --- 5. refusals and shutdown that clients understand --------------------------------------------
 
-async def sigterm_says_going_away_and_loses_nothing(gw):
+async def sigterm_says_restart_and_loses_nothing(gw):
+    # --drain-timeout 0: everything at once, after what is under way has been delivered
+    # (the batched drain is tests/integration/operations, case drain).
     members = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None) for _ in range(20)]
     for m in members:
         await m.send('{"op":"join","room":"last-words"}')
@@ -475,9 +477,9 @@ async def sigterm_says_going_away_and_loses_nothing(gw):
     for i, seqs in enumerate(received):
         assert seqs == list(range(1, len(seqs) + 1)), f"member {i}: out of order or a hole"
         assert len(seqs) >= top, f"member {i} got {len(seqs)} messages, seq {top} was acknowledged"
-    assert codes == [1001] * len(codes) and len(codes) == len(members) + len(publishers), codes
+    assert codes == [1012] * len(codes) and len(codes) == len(members) + len(publishers), codes
     print(f"  SIGTERM under load: {len(acked)} acknowledged publishes (last seq {top}) reached all "
-          f"{len(members)} members; every client heard 1001")
+          f"{len(members)} members; every client heard 1012")
 
 
 async def upgrade_answer(port, timeout):
@@ -566,7 +568,7 @@ CASES = {
     "orphans": (["--max-outbuf", "256KiB", "--close-linger", "1", "--sndbuf", "64KiB"],
                 cut_off_readers_leave_no_kernel_queue, {},
                 {"slow_closed": lambda v: v >= 20, "close_resets": lambda v: v >= 20}),
-    "sigterm": ([], sigterm_says_going_away_and_loses_nothing, {}, {}),
+    "sigterm": (["--drain-timeout", "0"], sigterm_says_restart_and_loses_nothing, {}, {}),
     "memory": (["--idle-room-ttl", "2"], memory_comes_back_after_a_room_flood, {"shards": 2}, {}),
     "limit": (["--max-connections", "10"], past_the_limit_clients_hear_503, {},
               {"refused": lambda v: v >= 21}),

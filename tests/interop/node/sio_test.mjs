@@ -108,7 +108,10 @@ const cases = {
   async unrecovered(gw) {
     // --history 10: 50 messages missed cannot be replayed whole: a fresh socket, no rooms,
     // nothing replayed (never a partial replay).
-    const rx = io(url(gw), { transports: ['websocket'], forceNew: true, reconnectionDelay: 50, reconnectionDelayMax: 100 });
+    // The reconnect waits 1.5 s: the 50 publishes below are done by then, even in a slow
+    // (sanitized) build, or a history of 10 would cover what it missed.
+    const rx = io(url(gw), { transports: ['websocket'], forceNew: true, reconnectionDelay: 1500,
+                             reconnectionDelayMax: 1500, randomizationFactor: 0 });
     await new Promise((resolve) => rx.once('connect', resolve));
     const firstId = rx.id;
     await call(rx, 'join', 'short');
