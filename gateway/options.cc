@@ -232,6 +232,17 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
 
+  // Every flag above is a key of the file (TOML, or INI): `--print-config` writes one.
+  app.set_config("--config", "",
+                 "Read options from this TOML file (keys as the flags, without dashes: "
+                 "ws-port = 8080); flags on the command line win");
+  bool print_config = false;
+  app.add_flag("--print-config", print_config,
+               "Print the configuration in effect, as a --config file, and exit")
+      ->configurable(false);
+  // A misspelt key is an error, not a setting silently left at its default.
+  app.allow_config_extras(CLI::config_extras_mode::error);
+
   ParsedOptions parsed;
   try {
     app.parse(argc, argv);
@@ -252,6 +263,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     }
     parsed.exit_code = 2;
     parsed.message = "ringgate: " + what + " (see --help)\n";
+    return parsed;
+  }
+  if (print_config) {
+    parsed.message = "# ringgate " + std::string(kVersion) + " configuration (--config FILE)\n" +
+                     app.config_to_str(/*default_also=*/true, /*write_description=*/true);
     return parsed;
   }
   parsed.options = o;

@@ -9,6 +9,7 @@ Clients: Python's websockets package, plain asyncio sockets for raw TCP and UDP,
 Socket.IO session over Engine.IO's WebSocket transport. Every case is bounded in time.
 """
 import asyncio
+import atexit
 import json
 import os
 import re
@@ -266,9 +267,52 @@ async def case_drain(gw):
           f"over {spread:.2f} s; TCP told `draining`; exit 0 after {exited:.2f} s")
 
 
+CONFIG_DIR = tempfile.mkdtemp(prefix="ringgate-config-")
+atexit.register(shutil.rmtree, CONFIG_DIR, True)
+CONFIG_FILE = os.path.join(CONFIG_DIR, "ringgate.toml")
+with open(CONFIG_FILE, "w") as f:
+    f.write('# a production file\nmax-payload = "100"\nslow-consumer = "drop"\nws-port = 1\n')
+
+
+async def case_config(gw):
+    """--config: every flag a key (the command line wins: the test's ports), misspelt keys
+    and bad values refused at start-up, --print-config a file that reads back the same."""
+    ws = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")  # ws-port = 1 lost to --ws-port 0
+    await ws.send(json.dumps({"op": "pub", "room": "c", "data": "x" * 200, "id": 1}))
+    reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
+    assert reply["op"] == "error" and reply["code"] == "too_large", reply
+    await ws.send(json.dumps({"op": "pub", "room": "c", "data": "x" * 50, "id": 2}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 5))["op"] == "ack"
+    await ws.close()
+
+    def run(*args):
+        return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=10)
+
+    printed = run("--config", CONFIG_FILE, "--print-config", "--ws-port", "8888")
+    assert printed.returncode == 0, printed.stderr
+    for line in ("max-payload=100", 'slow-consumer="drop"', "ws-port=8888", "drain-timeout=10"):
+        assert line in printed.stdout.splitlines(), (line, printed.stdout)
+    assert "print-config" not in printed.stdout.replace("--print-config", "")
+    again = os.path.join(CONFIG_DIR, "printed.toml")
+    with open(again, "w") as f:
+        f.write(printed.stdout)
+    assert run("--config", again, "--print-config").stdout == printed.stdout
+    for text, named in (('max-payloda = 5\n', "max-payloda"), ('ws-port = "x"\n', "ws-port"),
+                        ('slow-consumer = "maybe"\n', "slow-consumer")):
+        with open(again, "w") as f:
+            f.write(text)
+        refused = run("--config", again)
+        assert refused.returncode == 2 and named in refused.stderr, (text, refused.stderr)
+    refused = run("--config", os.path.join(CONFIG_DIR, "missing.toml"))
+    assert refused.returncode == 2 and "missing.toml" in refused.stderr, refused.stderr
+    print("  config file read (command line wins), printed config reads back the same, "
+          "bad keys and values refused")
+
+
 CASES = {
     "metrics": ([], case_metrics, {"shards": 2}, {}),
     "drain": (["--drain-timeout", "4"], case_drain, {"shards": 2}, {}),
+    "config": (["--config", CONFIG_FILE], case_config, {"shards": 1}, {}),
 }
 
 
