@@ -456,14 +456,11 @@ void Shard::begin_shed() noexcept {
   shed_start_ms_ = now_ms_;
   for (auto& listener : listeners_) {
     if (listener->keep_while_shedding) continue;
-    timers_->cancel(listener->retry_timer);
     // Shut down, not only no longer accepted from: the socket leaves its SO_REUSEPORT group
     // and new clients are refused at once (a reset), so they try another gateway instead
     // of waiting in a backlog nobody reads. The accept under way ends with EINVAL.
     ::shutdown(listener->fd, SHUT_RD);
-    io_uring_sqe* sqe = ring_->sqe();
-    io_uring_prep_cancel_fd(sqe, listener->fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
+    stop_accepting(*listener);
   }
   for (auto& conn : connections_) {
     if (conn->state_ == Connection::State::kOpen && !conn->keep_while_shedding_) ++shed_total_;
@@ -490,26 +487,32 @@ void Shard::shed_step() noexcept {
       continue;
     }
     ++shed_closed_;
-    if (conn->session_) conn->session_->on_shutdown(*conn);
-    conn->close(Connection::CloseMode::kGraceful);  // in case the session did not
+    close_for_shutdown(*conn);
   }
   shed_done_.store(left == 0, std::memory_order_release);
   // On until the stop: connections handed over from other shards meanwhile go too.
   if (!stopping_) timers_->schedule(shed_timer_, now_ms_ + kStepMs);
 }
 
+void Shard::cancel_all_on(int fd) noexcept {
+  io_uring_sqe* sqe = ring_->sqe();
+  io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
+}
+
+void Shard::stop_accepting(Listener& listener) noexcept {
+  timers_->cancel(listener.retry_timer);
+  cancel_all_on(listener.fd);
+}
+
+void Shard::close_for_shutdown(Connection& conn) noexcept {
+  if (conn.state_ == Connection::State::kOpen && conn.session_) conn.session_->on_shutdown(conn);
+  conn.close(Connection::CloseMode::kGraceful);  // in case the session did not
+}
+
 void Shard::stop_listening() noexcept {
-  for (auto& listener : listeners_) {
-    timers_->cancel(listener->retry_timer);
-    io_uring_sqe* sqe = ring_->sqe();
-    io_uring_prep_cancel_fd(sqe, listener->fd, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
-  }
-  for (auto& socket : datagram_sockets_) {
-    io_uring_sqe* sqe = ring_->sqe();
-    io_uring_prep_cancel_fd(sqe, socket->fd_, IORING_ASYNC_CANCEL_ALL);
-    io_uring_sqe_set_data64(sqe, UserData{Op::kIgnore, 0, 0}.pack());
-  }
+  for (auto& listener : listeners_) stop_accepting(*listener);
+  for (auto& socket : datagram_sockets_) cancel_all_on(socket->fd_);
 }
 
 void Shard::begin_stop() noexcept {
@@ -519,12 +522,7 @@ void Shard::begin_stop() noexcept {
   timers_->cancel(shed_timer_);
   stop_deadline_ms_ = now_ms_ + config_.stop_grace_ms;
   if (listening) stop_listening();
-  for (auto& conn : connections_) {
-    if (conn->state_ == Connection::State::kOpen && conn->session_) {
-      conn->session_->on_shutdown(*conn);
-    }
-    conn->close(Connection::CloseMode::kGraceful);  // in case the session did not
-  }
+  for (auto& conn : connections_) close_for_shutdown(*conn);
 }
 
 void Shard::arm_wake() noexcept {

@@ -192,6 +192,12 @@ class Shard {
   static void on_shed_timer(void* self) noexcept;
   void stop_listening() noexcept;
   bool accepting(const Listener& listener) const noexcept;
+  // Cancels every operation on `fd` (its completions are ignored).
+  void cancel_all_on(int fd) noexcept;
+  void stop_accepting(Listener& listener) noexcept;
+  // Tells the session the server is going (on_shutdown) and closes the connection after
+  // what it is owed.
+  void close_for_shutdown(Connection& conn) noexcept;
 
   void arm_accept(Listener& listener) noexcept;
   void on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept;
