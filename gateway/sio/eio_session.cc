@@ -106,6 +106,7 @@ void EioSession::on_packet(const proto::EioPacket& packet, bool padded) noexcept
     case proto::EioType::kMessage:
       return on_sio_text(packet.data, padded);
     case proto::EioType::kClose:
+      if (ws_ == nullptr) service_.note_client_close(sid_);
       return close("client close");
     case proto::EioType::kNoop:
     case proto::EioType::kUpgrade:  // only meaningful on a probe

@@ -119,7 +119,12 @@ void SioService::on_request(FrontDoor& door, const proto::HttpRequest& request,
     return door.hand_off(static_cast<unsigned>(home), &ConnectionHandOff::send, &hand_off_);
   }
   EioSession* session = home < 0 ? nullptr : find(sid);
-  if (session == nullptr) return refuse(door, kSessionIdUnknown, "Session ID unknown");
+  if (session == nullptr) {
+    if (!websocket && request.method == "GET" && closed_by_client(sid)) {
+      return respond(door, 200, "text/plain; charset=UTF-8", "1");
+    }
+    return refuse(door, kSessionIdUnknown, "Session ID unknown");
+  }
   if (websocket) {
     if (session->upgraded() || proto::check_upgrade_request(request).status != 101) {
       return refuse(door, kBadRequest, "Bad request");
@@ -245,6 +250,24 @@ void SioService::on_bus(void* self, unsigned from, unsigned, core::BusMessage* b
     }
   }
   message->release();
+}
+
+void SioService::note_client_close(const std::string& sid) noexcept {
+  ClientClose entry{sid, core::monotonic_ms()};
+  if (client_closes_.size() < kClientCloses) {
+    client_closes_.push_back(std::move(entry));
+  } else {
+    client_closes_[next_client_close_] = std::move(entry);
+    next_client_close_ = (next_client_close_ + 1) % kClientCloses;
+  }
+}
+
+bool SioService::closed_by_client(std::string_view sid) const noexcept {
+  uint64_t now = core::monotonic_ms();
+  for (const ClientClose& entry : client_closes_) {
+    if (entry.sid == sid && now - entry.at_ms < kClientCloseMs) return true;
+  }
+  return false;
 }
 
 void SioService::closed(EioSession& session) noexcept {

@@ -63,6 +63,11 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
   void flush_later(EioSession& session) noexcept { flush_.push_back(&session); }
   void closed(EioSession& session) noexcept;
   void count_upgrade() noexcept { ++stats_.upgrades; }
+  // The client closed `sid` with a close packet. Its GET may still be on its way (it can
+  // reach this shard after the POST, through another shard's hand-off): for a while such a
+  // GET is answered with a close packet, as the reference answers a GET that follows a
+  // close, not with "Session ID unknown".
+  void note_client_close(const std::string& sid) noexcept;
   // Recovery: pids (naming this shard, where the record will be kept), records kept on
   // the shard a pid names, and taken back from it (answered by EioSession::resume_from).
   std::string issue_pid() { return records_.issue(); }
@@ -81,6 +86,7 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
                  std::string_view transport) noexcept;
   static void on_bus(void* self, unsigned from, unsigned lane, core::BusMessage* message) noexcept;
   EioSession* find(std::string_view sid) noexcept;
+  bool closed_by_client(std::string_view sid) const noexcept;
 
   RoomHub& hub_;
   SioConfig config_;
@@ -90,6 +96,16 @@ class SioService final : public HttpHandler, public core::ShardMailbox::Service 
       sessions_;
   std::vector<EioSession*> flush_;
   std::vector<std::unique_ptr<EioSession>> closed_;  // destroyed at the end of the tick
+  // The last sids closed by their clients, oldest overwritten first (looked up only for
+  // an unknown sid, so a scan is enough).
+  struct ClientClose {
+    std::string sid;
+    uint64_t at_ms = 0;
+  };
+  static constexpr size_t kClientCloses = 256;
+  static constexpr uint64_t kClientCloseMs = 10'000;
+  std::vector<ClientClose> client_closes_;
+  size_t next_client_close_ = 0;
   std::string cors_;
   SessionTable records_;  // kept sockets, by pid
   // Records asked of other shards: the request's number -> the asking session's sid.

@@ -131,6 +131,17 @@ async def case_polling(gw):
     status, _, body = await asyncio.wait_for(held, 10)
     assert body == b"1", body
     await expect_error(gw, "GET", poll(sid), 1, "Session ID unknown")
+    # A client's close over POST can overtake its next GET (they travel on two connections,
+    # through different shards): that GET gets a close packet, not an error; a POST after
+    # the close is refused.
+    sid, _, _ = await handshake(gw)
+    await http(gw, "POST", poll(sid), b"40")
+    await http(gw, "GET", poll(sid))
+    status, _, body = await http(gw, "POST", poll(sid), b"1")
+    assert (status, body) == (200, b"ok"), (status, body)
+    status, _, body = await http(gw, "GET", poll(sid))
+    assert (status, body) == (200, b"1"), (status, body)
+    await expect_error(gw, "POST", poll(sid), 1, "Session ID unknown", body=b"40")
 
 
 async def case_heartbeat(gw):

@@ -31,6 +31,7 @@ try {
   const errors = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.request().method()} ${r.url()} -> ${r.status()}`); });
   await page.setContent('<!doctype html><title>ringgate socket.io</title><body></body>');
   await page.addScriptTag({ path: join(here, 'node_modules/socket.io-client/dist/socket.io.min.js') });
   for (const transports of [['polling'], ['websocket'], ['polling', 'websocket']]) {
