@@ -31,6 +31,7 @@ class CountingMember final : public Member {
   }
   void send_reply(WireForm, std::span<const std::byte>) noexcept override {}
   void cut_off_slow() noexcept override {}
+  void disconnect() noexcept override {}
   uint64_t bytes_ = 0;
 
  private:

@@ -25,6 +25,7 @@
 #include "core/shard.h"
 #include "core/uring.h"
 #include "gateway/allocator.h"
+#include "gateway/api/api_service.h"
 #include "gateway/http/admin_handler.h"
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door_service.h"
@@ -205,12 +206,22 @@ int run_gateway(const Options& options) {
   MetricsSources metric_sources;
   for (auto& hub : hubs) metric_sources.hubs.push_back(hub.get());
   // The shards' and Socket.IO's figures are added as they are made, below.
-  AdminHandler admin_handler(ready, metric_sources);
+  // The server API: one service per shard (disconnects and the busiest rooms are asked of
+  // every shard); the admin listener's shard takes the requests.
+  ApiConfig api_config;
+  if (!options.api_key_file.empty()) api_config.key = read_api_key(options.api_key_file);
+  std::vector<std::unique_ptr<ApiService>> api_services;
+  for (unsigned i = 0; i < shard_count; ++i) {
+    api_services.push_back(std::make_unique<ApiService>(*hubs[i], api_config, metric_sources));
+  }
+  AdminHandler admin_handler(ready, metric_sources, *api_services[0]);
   FrontDoorConfig admin_config;
   admin_config.everything = &admin_handler;
   admin_config.request_timeout_ms = front_config.request_timeout_ms;
   admin_config.idle_timeout_ms = front_config.idle_timeout_ms;
-  admin_config.max_body = 64 << 10;
+  // An API publish carries up to --max-payload of data (base64 or escaped: twice that).
+  admin_config.max_body =
+      std::max<uint64_t>(64 << 10, 2 * options.max_payload + kEnvelopeAllowance);
   // Outlive the shards (their connections' sessions read them).
   std::vector<std::unique_ptr<FrontDoorService>> adoption_services;
   std::vector<std::unique_ptr<ConnectionHandOff>> hand_offs;

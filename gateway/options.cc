@@ -10,6 +10,13 @@ namespace {
 bool is_power_of_two(uint64_t v) {
   return v != 0 && (v & (v - 1)) == 0;
 }
+
+// A file option that may be left empty (off), as --print-config writes it.
+const CLI::Validator kEmptyOrExistingFile(
+    [](std::string& path) {
+      return path.empty() ? std::string() : CLI::ExistingFile(path);
+    },
+    "FILE");
 }  // namespace
 
 ParsedOptions parse_options(int argc, const char* const* argv) {
@@ -40,7 +47,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   app.add_option("--ws-port", o.ws_port, "WebSocket port (0: the kernel picks)")
       ->capture_default_str();
   app.add_option("--admin-port", o.admin_port,
-                 "Admin HTTP port: /livez, /readyz (0: the kernel picks)")
+                 "Admin HTTP port: /livez, /readyz, /metrics, /api/ (0: the kernel picks)")
       ->capture_default_str();
   app.add_option("--admin-bind", o.admin_bind,
                  "Address of the admin listener (keep it off the public network)")
@@ -227,6 +234,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "forgotten first")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 24))
       ->capture_default_str();
+  app.add_option("--api-key-file", o.api_key_file,
+                 "File holding the server API's key (POST /api/... on the admin port with "
+                 "X-API-Key); without it the API is off")
+      ->check(kEmptyOrExistingFile);
   app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
                  "Seconds after which a silent UDP member leaves its rooms")
       ->check(CLI::Range(0.1, 86400.0))

@@ -12,7 +12,7 @@ struct Options {
   uint16_t tcp_port = 9000;
   uint16_t udp_port = 9001;
   uint16_t ws_port = 8080;               // the WebSocket listener arrives with the WebSocket server
-  uint16_t admin_port = 8081;            // the admin listener (health; metrics and the API later)
+  uint16_t admin_port = 8081;            // the admin listener (health, metrics, server API)
   std::string admin_bind = "127.0.0.1";  // never the public address by default
   unsigned shards = 0;                   // 0: one per CPU this process may run on
   uint64_t max_frame = 1 << 20;
@@ -57,6 +57,7 @@ struct Options {
   uint64_t max_sessions = 10000;        // session records kept (all shards)
   double udp_idle_timeout_s = 30;       // a silent UDP member expires
   double drain_timeout_s = 10;          // SIGTERM: connections closed in batches, then exit
+  std::string api_key_file;             // the server API's key (empty: the API is off)
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;
   int udp_echo_port = -1;

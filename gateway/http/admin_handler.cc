@@ -1,5 +1,6 @@
 #include "gateway/http/admin_handler.h"
 
+#include "gateway/api/api_service.h"
 #include "gateway/metrics/metrics_text.h"
 #include "gateway/metrics/prometheus_text.h"
 #include "gateway/version.h"
@@ -8,15 +9,16 @@
 namespace rg::gateway {
 
 void AdminHandler::on_request(FrontDoor& door, const proto::HttpRequest& request,
-                              std::string_view) noexcept {
+                              std::string_view body) noexcept {
   std::string_view path = proto::split_target(request.target).path;
+  if (path.starts_with("/api/")) return api_.on_request(door, request, body);
   proto::ResponseHead head;
   head.content_type = "text/plain; charset=utf-8";
   head.headers = "Cache-Control: no-store\r\n";
   bool known = path == "/livez" || path == "/readyz" || path == "/metrics";
   if (!known) {
     head.status = 404;
-    return door.respond(head, "no such admin endpoint (/livez, /readyz, /metrics)\n");
+    return door.respond(head, "no such admin endpoint (/livez, /readyz, /metrics, /api/)\n");
   }
   if (request.method != "GET" && request.method != "HEAD") {
     head.status = 405;
@@ -29,16 +31,16 @@ void AdminHandler::on_request(FrontDoor& door, const proto::HttpRequest& request
     std::string text = metrics_text(take_snapshot(sources_), read_process_figures(), kVersion);
     return door.respond(head, head_only ? std::string_view() : std::string_view(text));
   }
-  std::string_view body;
+  std::string_view text;
   if (path == "/livez") {
-    body = "ok\n";
+    text = "ok\n";
   } else if (ready_.load(std::memory_order_acquire)) {
-    body = "ready\n";
+    text = "ready\n";
   } else {
     head.status = 503;
-    body = "not ready: starting or stopping\n";
+    text = "not ready: starting or stopping\n";
   }
-  door.respond(head, head_only ? std::string_view() : body);
+  door.respond(head, head_only ? std::string_view() : text);
 }
 
 }  // namespace rg::gateway

@@ -55,6 +55,11 @@ class Member {
   // The connection stops being read until release_reads() (the bus is backed up).
   virtual void hold_reads() noexcept {}
   virtual void release_reads() noexcept {}
+  // The server API disconnects it: it is told so in its protocol (WebSocket close 4000,
+  // a `disconnected` error, Socket.IO's DISCONNECT) and closed.
+  virtual void disconnect() noexcept = 0;
+  // The answer to RoomHub::history() (only the server API asks for one).
+  virtual void on_history(const RoomMessage& history) noexcept { (void)history; }
 
   uint64_t member_id() const noexcept { return id_; }
 

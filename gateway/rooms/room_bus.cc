@@ -27,6 +27,7 @@ class RoomHub::ShardOwnership final : public RoomOwnership {
   void publish(RoomMessage* message) noexcept override { route(message); }
   void resume(RoomMessage* message) noexcept override { route(message); }
   void presence(RoomMessage* message) noexcept override { route(message); }
+  void history(RoomMessage* message) noexcept override { route(message); }
   void join(std::string_view room, uint64_t hash) noexcept override {
     route(RoomMessage::create(hub_.fields_from(RoomMessage::Kind::kJoin, room, hash, 0)));
   }
@@ -115,6 +116,9 @@ void RoomHub::to_owner(unsigned from, RoomMessage* message) noexcept {
     case RoomMessage::Kind::kPresenceQuery:
       owned_.presence_query(from, *message);
       break;
+    case RoomMessage::Kind::kHistoryQuery:
+      owned_.history(from, *message);
+      break;
     default:  // answers travel the other way
       break;
   }
@@ -137,10 +141,34 @@ void RoomHub::from_owner(RoomMessage* message) noexcept {
     case RoomMessage::Kind::kPresenceEvent:
       on_presence(*message);
       break;
+    case RoomMessage::Kind::kHistory:
+      on_history(*message);
+      break;
     default:
       break;
   }
   message->release();
+}
+
+void RoomHub::on_history(const RoomMessage& history) noexcept {
+  auto it = members_.find(history.origin_member());
+  if (it != members_.end()) it->second->on_history(history);  // else: gone meanwhile
+}
+
+void RoomHub::history(Member& member, std::string_view room, bool has_since, uint64_t since,
+                      uint32_t limit) noexcept {
+  RoomMessage::Fields fields =
+      fields_from(RoomMessage::Kind::kHistoryQuery, room, room_hash(room), member.id_);
+  fields.flag = has_since;
+  fields.seq = since;
+  ownership_->history(RoomMessage::create_history_query(fields, limit));
+}
+
+bool RoomHub::disconnect(uint64_t member_id) noexcept {
+  auto it = members_.find(member_id);
+  if (it == members_.end() || it->second->closing()) return false;
+  it->second->disconnect();
+  return true;
 }
 
 void RoomHub::on_joined(const RoomMessage& message) noexcept {

@@ -13,7 +13,11 @@ void RoomHub::acknowledge(const RoomMessage& message) noexcept {
   if (message.origin_shard() != shard() || message.id().empty()) return;
   auto it = members_.find(message.origin_member());
   if (it == members_.end()) return;  // the publisher has gone
-  reply_ack(*it->second, message.origin_form(), message.id(), message.seq(), message.duplicate());
+  // (The owner wrote the room's epoch where the publish reserved room for it.)
+  std::string_view epoch = message.epoch();
+  if (epoch.find('?') != std::string_view::npos) epoch = {};  // an owner that did not
+  reply_ack(*it->second, message.origin_form(), message.id(), message.seq(), message.duplicate(),
+            epoch);
   ++stats_.acks;
   if (message.duplicate()) ++stats_.duplicates;
 }

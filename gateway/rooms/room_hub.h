@@ -154,6 +154,13 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
                    std::string_view id) noexcept;
   // The bus toward some owner is backed up: publishers are held until it drains.
   bool congested() const noexcept;
+  // Asks `room`'s owner for its history (after `since`, if given; at most `limit`
+  // messages): the answer comes to member.on_history() (the server API's).
+  void history(Member& member, std::string_view room, bool has_since, uint64_t since,
+               uint32_t limit) noexcept;
+  // The server cuts member `member_id` of this shard off (Member::disconnect). False
+  // when there is no such member (or it is closing already).
+  bool disconnect(uint64_t member_id) noexcept;
 
   proto::JsonRequestParser& json_parser() noexcept { return json_; }
   const HubConfig& config() const noexcept { return config_; }
@@ -226,6 +233,7 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void on_message(const RoomMessage& message) noexcept override;
   void on_replay(const RoomMessage& replay) noexcept override;
   void on_presence(const RoomMessage& presence) noexcept override;
+  void on_history(const RoomMessage& history) noexcept override;
   void on_unavailable(std::string_view room) noexcept override;
   void to_owner(unsigned from, RoomMessage* message) noexcept;
   void deliver(LocalRoom& room, const RoomMessage& message) noexcept;
@@ -250,8 +258,8 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void reply_joined(Member& m, WireForm form, const proto::JoinedReply& joined,
                     std::string_view id) noexcept;
   void reply_left(Member& m, WireForm form, std::string_view room, std::string_view id) noexcept;
-  void reply_ack(Member& m, WireForm form, std::string_view id, uint64_t seq,
-                 bool duplicate) noexcept;
+  void reply_ack(Member& m, WireForm form, std::string_view id, uint64_t seq, bool duplicate,
+                 std::string_view epoch) noexcept;
   void reply_gap(Member& m, WireForm form, std::string_view room, uint64_t from,
                  uint64_t to) noexcept;
   void reply_pong(Member& m, WireForm form, std::string_view id) noexcept;

@@ -35,6 +35,9 @@ inline constexpr size_t kWireForms = 6;
 // The rooms' topic on the shards' mailboxes (core/mailbox.h).
 inline constexpr uint8_t kRoomsTopic = 1;
 
+// A room's epoch: 16 hex digits (64 random bits), chosen by its owner.
+inline constexpr size_t kEpochChars = 16;
+
 class RoomMessage final : public core::BusMessage {
  public:
   enum class Kind : uint8_t {
@@ -55,6 +58,10 @@ class RoomMessage final : public core::BusMessage {
                      // written in `origin_form`
     kPresenceEvent,  // from the owner: member `id` (its name) joined (joined(): info `data`)
                      // or left
+    kHistoryQuery,   // to the owner: member `origin_member` asks for the room's history
+                     // after `seq` (flag: a since was given), at most history_limit()
+    kHistory,        // from the owner: the answer: the room's last seq `seq`, its `epoch`,
+                     // and replayed() messages (references), oldest first
   };
 
   struct Fields {
@@ -85,9 +92,10 @@ class RoomMessage final : public core::BusMessage {
     void* memory = ::operator new(sizeof(RoomMessage) + extra);
     return new (memory) RoomMessage(fields);
   }
-  // A kReplay: holds one reference to each of `messages` (taken over from the caller).
+  // A kReplay (or a kHistory, if `fields` says so): holds one reference to each of
+  // `messages` (taken over from the caller).
   static RoomMessage* create_replay(Fields fields, RoomMessage* const* messages, size_t count) {
-    fields.kind = Kind::kReplay;
+    if (fields.kind != Kind::kHistory) fields.kind = Kind::kReplay;
     fields.data =
         std::string_view(reinterpret_cast<const char*>(messages), count * sizeof(RoomMessage*));
     return create(fields);
@@ -119,7 +127,19 @@ class RoomMessage final : public core::BusMessage {
   uint64_t seq() const noexcept { return seq_; }
   uint64_t published_ns() const noexcept { return published_ns_; }
   bool duplicate() const noexcept { return duplicate_; }
-  // kReplay: the messages to replay, oldest first.
+  // kHistoryQuery: at most this many messages are asked for (in `data`, a u32).
+  static RoomMessage* create_history_query(Fields fields, uint32_t limit) {
+    fields.kind = Kind::kHistoryQuery;
+    fields.data = std::string_view(reinterpret_cast<const char*>(&limit), sizeof limit);
+    return create(fields);
+  }
+  uint32_t history_limit() const noexcept {
+    uint32_t limit = 0;
+    if (data_size_ == sizeof limit) std::memcpy(&limit, data().data(), sizeof limit);
+    return limit;
+  }
+  bool has_since() const noexcept { return flag_; }
+  // kReplay, kHistory: the messages, oldest first.
   size_t replayed() const noexcept { return data_size_ / sizeof(RoomMessage*); }
   RoomMessage* replayed(size_t i) const noexcept {
     RoomMessage* message;
@@ -132,6 +152,13 @@ class RoomMessage final : public core::BusMessage {
   void set_duplicate(uint64_t first_seq) noexcept {
     duplicate_ = true;
     seq_ = first_seq;
+  }
+  // A publish whose publisher reserved room for the epoch (kEpochChars bytes): the owner
+  // writes the room's, so that the publisher's ack can tell it. Other sizes: unchanged.
+  void set_epoch(std::string_view epoch) noexcept {
+    if (epoch.size() == epoch_size_) {
+      std::memcpy(tail() + room_size_ + id_size_ + key_size_, epoch.data(), epoch.size());
+    }
   }
   // Bytes this message holds (for history limits).
   size_t footprint() const noexcept {
@@ -166,7 +193,7 @@ class RoomMessage final : public core::BusMessage {
     }
   }
   ~RoomMessage() override {
-    if (kind_ == Kind::kReplay) {
+    if (kind_ == Kind::kReplay || kind_ == Kind::kHistory) {
       for (size_t i = 0; i < replayed(); ++i) replayed(i)->release();
     }
   }

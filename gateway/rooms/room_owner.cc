@@ -64,7 +64,7 @@ OwnedRooms::Room& OwnedRooms::room_for(std::string_view name) noexcept {
   if (it != rooms_.end()) return it->second;
   Room& room = rooms_.emplace(std::string(name), Room{}).first->second;
   room.member_shards.assign(shards_, false);
-  char epoch[17];
+  char epoch[kEpochChars + 1];
   std::snprintf(epoch, sizeof epoch, "%016llx", static_cast<unsigned long long>(random_()));
   room.epoch = epoch;
   became_idle(name, room);
@@ -137,6 +137,8 @@ bool OwnedRooms::seen_key(Room& room, std::string_view key, uint64_t seq,
 void OwnedRooms::publish(RoomMessage* message) noexcept {
   Room& room = room_for(message->room());
   room.active_ms = now_ms_;
+  room.count_publish(now_ms_);
+  message->set_epoch(room.epoch);
   uint64_t first = 0;
   if (!message->key().empty() && seen_key(room, message->key(), room.last_seq + 1, first)) {
     // Published before: only the publisher hears of it, with the first seq.
@@ -319,6 +321,66 @@ void OwnedRooms::presence_query(unsigned shard, const RoomMessage& query) noexce
   fields.origin_shard = query.origin_shard();
   fields.origin_member = query.origin_member();
   send_(context_, shard, RoomMessage::create(fields));
+}
+
+void OwnedRooms::history(unsigned shard, const RoomMessage& query) noexcept {
+  auto it = rooms_.find(query.room());
+  const Room* room = it == rooms_.end() ? nullptr : &it->second;
+  std::vector<RoomMessage*> messages;
+  uint64_t last = room ? room->last_seq : 0;
+  if (room != nullptr && !room->history.empty()) {
+    // With a since: the oldest kept after it (paging forward); without: the newest.
+    size_t first = 0, end = room->history.size();
+    if (query.has_since()) {
+      uint64_t oldest = room->history.front()->seq();
+      if (query.seq() >= last) {
+        first = end;
+      } else if (query.seq() >= oldest) {
+        first = static_cast<size_t>(query.seq() - oldest + 1);
+      }
+      end = std::min(end, first + query.history_limit());
+    } else {
+      first = end - std::min<size_t>(end, query.history_limit());
+    }
+    messages.reserve(end - first);
+    for (size_t i = first; i < end; ++i) {
+      room->history[i]->retain();
+      messages.push_back(room->history[i]);
+    }
+  }
+  RoomMessage::Fields fields;
+  fields.kind = RoomMessage::Kind::kHistory;
+  fields.room = query.room();
+  fields.room_hash = query.room_hash();
+  fields.seq = last;
+  if (room != nullptr) fields.epoch = room->epoch;
+  fields.origin_gateway = query.origin_gateway();
+  fields.origin_shard = query.origin_shard();
+  fields.origin_member = query.origin_member();
+  send_(context_, shard, RoomMessage::create_replay(fields, messages.data(), messages.size()));
+}
+
+size_t OwnedRooms::busiest(size_t n, std::vector<RoomFigures>& out) const {
+  size_t start = out.size();
+  for (const auto& [name, room] : rooms_) {
+    RoomFigures figures;
+    figures.room = name;
+    figures.members = room.presence.size();
+    figures.seq = room.last_seq;
+    figures.publishes_per_s = room.publish_rate(now_ms_);
+    figures.history = room.history.size();
+    if (figures.members == 0 && figures.publishes_per_s == 0) continue;
+    out.push_back(std::move(figures));
+  }
+  auto busier = [](const RoomFigures& a, const RoomFigures& b) {
+    return a.publishes_per_s != b.publishes_per_s ? a.publishes_per_s > b.publishes_per_s
+                                                  : a.members > b.members;
+  };
+  size_t keep = std::min(n, out.size() - start);
+  std::partial_sort(out.begin() + static_cast<ptrdiff_t>(start),
+                    out.begin() + static_cast<ptrdiff_t>(start + keep), out.end(), busier);
+  out.resize(start + keep);
+  return keep;
 }
 
 const OwnedRooms::Room* OwnedRooms::find(std::string_view name) const noexcept {

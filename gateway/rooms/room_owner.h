@@ -70,6 +70,39 @@ class OwnedRooms {
     std::unique_ptr<Keys> keys;
     // Who is in the room, over all shards: presence_key(shard, member) -> info.
     std::unordered_map<uint64_t, std::string> presence;
+    // Publishes in the current second and the one before (the busiest rooms' rate).
+    uint64_t rate_second = 0;
+    uint32_t publishes_this_second = 0;
+    uint32_t publishes_last_second = 0;
+
+    void count_publish(uint64_t now_ms) noexcept {
+      roll(now_ms);
+      ++publishes_this_second;
+    }
+    // Publishes in the last whole second.
+    uint32_t publish_rate(uint64_t now_ms) const noexcept {
+      uint64_t second = now_ms / 1000;
+      if (second == rate_second) return publishes_last_second;
+      return second == rate_second + 1 ? publishes_this_second : 0;
+    }
+
+   private:
+    void roll(uint64_t now_ms) noexcept {
+      uint64_t second = now_ms / 1000;
+      if (second == rate_second) return;
+      publishes_last_second = second == rate_second + 1 ? publishes_this_second : 0;
+      publishes_this_second = 0;
+      rate_second = second;
+    }
+  };
+
+  // One room's figures for the server API's busiest rooms.
+  struct RoomFigures {
+    std::string room;
+    size_t members = 0;
+    uint64_t seq = 0;
+    uint32_t publishes_per_s = 0;
+    size_t history = 0;
   };
 
   OwnedRooms(unsigned shards, const OwnerLimits& limits, Send send, void* context);
@@ -91,6 +124,12 @@ class OwnedRooms {
   void presence_join(unsigned shard, const RoomMessage& notice) noexcept;
   void presence_leave(unsigned shard, const RoomMessage& notice) noexcept;
   void presence_query(unsigned shard, const RoomMessage& query) noexcept;
+  // A kHistoryQuery from shard `shard`: answered with a kHistory (the messages kept after
+  // its since, oldest first, or the newest ones without a since; at most its limit).
+  void history(unsigned shard, const RoomMessage& query) noexcept;
+  // Appends the `n` busiest rooms owned here (publishes in the last second, then members)
+  // to `out`; returns how many.
+  size_t busiest(size_t n, std::vector<RoomFigures>& out) const;
 
   static uint64_t presence_key(unsigned shard, uint64_t member) noexcept {
     return uint64_t{shard} << 48 | member;

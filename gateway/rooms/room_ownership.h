@@ -31,6 +31,8 @@ class RoomOwnership {
     virtual void on_replay(const RoomMessage& replay) noexcept = 0;
     // kPresenceList (an answer to a query) or kPresenceEvent (a member joined or left).
     virtual void on_presence(const RoomMessage& presence) noexcept = 0;
+    // kHistory: the answer to history().
+    virtual void on_history(const RoomMessage& history) noexcept = 0;
     // The room's owner cannot be reached (a cluster's link is down): its members here are
     // told `unavailable` and taken out of it; they may join again.
     virtual void on_unavailable(std::string_view room) noexcept = 0;
@@ -42,6 +44,7 @@ class RoomOwnership {
   virtual void resume(RoomMessage* message) noexcept = 0;   // kResume
   // kPresenceJoin, kPresenceLeave, kPresenceQuery
   virtual void presence(RoomMessage* message) noexcept = 0;
+  virtual void history(RoomMessage* message) noexcept = 0;  // kHistoryQuery
   // The shard's first member of `room` joined / its last one left.
   virtual void join(std::string_view room, uint64_t hash) noexcept = 0;
   virtual void leave(std::string_view room, uint64_t hash) noexcept = 0;

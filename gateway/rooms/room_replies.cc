@@ -86,9 +86,9 @@ void RoomHub::reply_left(Member& member, WireForm form, std::string_view room,
 }
 
 void RoomHub::reply_ack(Member& member, WireForm form, std::string_view id, uint64_t seq,
-                        bool duplicate) noexcept {
+                        bool duplicate, std::string_view epoch) noexcept {
   reply(
-      member, form, [&](std::string& o) { proto::append_json_ack(o, id, seq, duplicate); },
+      member, form, [&](std::string& o) { proto::append_json_ack(o, id, seq, duplicate, epoch); },
       [&](std::byte* o) { return proto::bin::write_ack(o, id, seq, duplicate); });
 }
 

@@ -324,6 +324,13 @@ void EioSession::on_connect_deadline(void* self) noexcept {
   if (!session.closed_ && !session.connected_) session.close("no CONNECT in time");
 }
 
+void EioSession::disconnect() noexcept {
+  if (closed_) return;
+  disconnected_ = true;
+  if (connected_) send_sio("1");
+  close("disconnected by the server");
+}
+
 void EioSession::close(const char* why) noexcept {
   if (closed_) return;
   closed_ = true;
@@ -333,7 +340,11 @@ void EioSession::close(const char* why) noexcept {
   }
   service_.hub().detach(*this);
   if (FrontDoor* door = std::exchange(poll_, nullptr)) {
-    service_.respond(*door, 200, "text/plain; charset=UTF-8", "1");  // a close packet
+    // What waits goes first (a DISCONNECT, say), then a close packet.
+    if (!waiting_.empty()) waiting_ += kSeparator;
+    waiting_ += '1';
+    service_.respond(*door, 200, "text/plain; charset=UTF-8", waiting_);
+    waiting_.clear();
   }
   if (WsSession* ws = std::exchange(ws_, nullptr)) {
     ws->set_sink(nullptr);

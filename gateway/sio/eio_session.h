@@ -71,6 +71,9 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   bool send_encoded(const core::BlockRef& block, size_t offset, size_t length) noexcept override;
   void send_reply(WireForm form, std::span<const std::byte> body) noexcept override;
   void cut_off_slow() noexcept override { close("slow consumer"); }
+  // The server API: a DISCONNECT ("io server disconnect": the client does not reconnect by
+  // itself), nothing kept for recovery, then the transport closed.
+  void disconnect() noexcept override;
   bool closing() const noexcept override { return closed_; }
 
  private:

@@ -13,8 +13,10 @@ namespace rg::gateway {
 
 class StreamMember final : public Member {
  public:
-  // Called by cut_off_slow(): the session says why in its protocol and closes.
-  using CutOff = void (*)(void* session) noexcept;
+  // Called by cut_off_slow() and disconnect(): the session says why in its protocol and
+  // closes.
+  enum class Why : uint8_t { kSlowConsumer, kDisconnected };
+  using CutOff = void (*)(void* session, Why why) noexcept;
 
   // Replies are framed by their wire form (gateway/wire_codec.h).
   // `protocol`: whose messages_out its messages count in.
@@ -31,7 +33,8 @@ class StreamMember final : public Member {
     return true;
   }
   void send_reply(WireForm form, std::span<const std::byte> body) noexcept override;
-  void cut_off_slow() noexcept override { cut_off_(session_); }
+  void cut_off_slow() noexcept override { cut_off_(session_, Why::kSlowConsumer); }
+  void disconnect() noexcept override { cut_off_(session_, Why::kDisconnected); }
   void hold_reads() noexcept override { conn_.hold_reads(); }
   void release_reads() noexcept override { conn_.release_reads(); }
 

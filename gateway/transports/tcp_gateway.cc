@@ -65,8 +65,11 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
     end(proto::ErrorCode::kDraining, "server draining: reconnect", false);
   }
 
-  static void cut_off(void* self) noexcept {
+  static void cut_off(void* self, StreamMember::Why why) noexcept {
     auto& session = *static_cast<TcpGatewaySession*>(self);
+    if (why == StreamMember::Why::kDisconnected) {
+      return session.end(proto::ErrorCode::kDisconnected, "disconnected by the server", false);
+    }
     // Its backlog is what it could not take: the error goes right behind the frame in flight.
     if (!session.conn_.closing()) session.conn_.discard_unsent();
     session.end(proto::ErrorCode::kSlowConsumer, "slow consumer", false);

@@ -20,8 +20,11 @@ std::string_view address_key(const sockaddr* address, socklen_t length) {
 
 class UdpGatewayService::Peer final : public Member {
  public:
-  Peer(core::DatagramSocket& socket, const sockaddr* address, socklen_t length)
-      : socket_(socket), counts_(socket.stats().of(core::Protocol::kUdp)), length_(length) {
+  Peer(core::DatagramSocket& socket, RoomHub& hub, const sockaddr* address, socklen_t length)
+      : socket_(socket),
+        hub_(hub),
+        counts_(socket.stats().of(core::Protocol::kUdp)),
+        length_(length) {
     std::memcpy(&address_, address, length);
     ++counts_.opened;
   }
@@ -37,12 +40,24 @@ class UdpGatewayService::Peer final : public Member {
     socket_.send_copy_to(address(), length_, body);
   }
   void cut_off_slow() noexcept override {}  // UDP members never queue: sends succeed or drop
+  // Told, out of every room at once, and forgotten by the next sweep (or the address's
+  // next datagram): it must hello and join again.
+  void disconnect() noexcept override {
+    std::byte out[proto::bin::kMaxReplySize];
+    size_t n = proto::bin::write_error(out, proto::ErrorCode::kDisconnected,
+                                       "disconnected by the server", {});
+    socket_.send_copy_to(address(), length_, {out, n});
+    hub_.detach(*this);
+    gone = true;
+  }
 
   uint64_t last_heard_ms = 0;
+  bool gone = false;  // disconnected: no longer a member
 
  private:
   const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&address_); }
   core::DatagramSocket& socket_;
+  RoomHub& hub_;
   core::ProtocolStats& counts_;
   sockaddr_storage address_{};
   socklen_t length_;
@@ -66,7 +81,7 @@ void UdpGatewayService::on_sweep(void* self) noexcept {
   core::Shard& shard = service.socket_->shard();
   uint64_t now = shard.now_ms();
   for (auto it = service.peers_.begin(); it != service.peers_.end();) {
-    if (now - it->second->last_heard_ms >= service.config_.idle_timeout_ms) {
+    if (it->second->gone || now - it->second->last_heard_ms >= service.config_.idle_timeout_ms) {
       service.hub_.detach(*it->second);
       it = service.peers_.erase(it);
     } else {
@@ -96,6 +111,10 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
   ++socket.stats().of(core::Protocol::kUdp).messages_in;
   std::string_view key = address_key(from, from_length);
   auto it = peers_.find(key);
+  if (it != peers_.end() && it->second->gone) {
+    peers_.erase(it);  // (detached when it was disconnected)
+    it = peers_.end();
+  }
   Peer* peer = it == peers_.end() ? nullptr : it->second.get();
   proto::Request request;
   proto::RequestError error = proto::bin::parse_request(payload, request);
@@ -128,7 +147,7 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
       return reply_unverified(socket, from, from_length, payload.size(),
                               {proto::ErrorCode::kBusy, "too many UDP members"}, request.id);
     }
-    auto created = std::make_unique<Peer>(socket, from, from_length);
+    auto created = std::make_unique<Peer>(socket, hub_, from, from_length);
     peer = created.get();
     hub_.attach(*peer);
     peers_.emplace(std::string(key), std::move(created));

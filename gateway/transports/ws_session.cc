@@ -144,9 +144,12 @@ void WsSession::cut_off_too_slow() noexcept {
   end(proto::ws_close::kPolicyViolation, "message not completed in time", true);
 }
 
-void WsSession::cut_off_slow(void* self) noexcept {
+void WsSession::cut_off_slow(void* self, StreamMember::Why why) noexcept {
   auto& session = *static_cast<WsSession*>(self);
   if (session.stage_ != Stage::kOpen) return;
+  if (why == StreamMember::Why::kDisconnected) {
+    return session.end(proto::ws_close::kDisconnected, "disconnected by the server", false);
+  }
   // Its backlog is what it could not take: the close frame goes right behind the frame
   // being sent now, so the client learns why at once.
   session.conn_.discard_unsent();

@@ -36,6 +36,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "unavailable";
     case ErrorCode::kDraining:
       return "draining";
+    case ErrorCode::kDisconnected:
+      return "disconnected";
   }
   return "unknown";
 }

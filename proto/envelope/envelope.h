@@ -60,6 +60,7 @@ enum class ErrorCode : uint8_t {
   kTimeout = 13,       // a frame was not completed within --message-timeout
   kUnavailable = 14,   // the room's owner cannot be reached (a cluster's link is down)
   kDraining = 15,      // the gateway is shutting down: reconnect (to another gateway)
+  kDisconnected = 16,  // the server (its API) disconnected the connection
 };
 
 struct RequestError {

@@ -534,11 +534,17 @@ void append_json_left(std::string& out, std::string_view room, std::string_view 
   out += '}';
 }
 
-void append_json_ack(std::string& out, std::string_view id, uint64_t seq, bool duplicate) {
+void append_json_ack(std::string& out, std::string_view id, uint64_t seq, bool duplicate,
+                     std::string_view epoch) {
   out += "{\"op\":\"ack\"";
   append_id(out, id);
   out += ",\"seq\":";
   append_number(out, seq);
+  if (!epoch.empty()) {
+    out += ",\"epoch\":\"";
+    out += epoch;
+    out += '"';
+  }
   if (duplicate) out += ",\"duplicate\":true";
   out += '}';
 }

@@ -58,7 +58,9 @@ struct JoinedReply {
 // Server messages. `id` is a raw JSON token (empty: the field is left out).
 void append_json_joined(std::string& out, const JoinedReply& joined, std::string_view id);
 // `duplicate`: a keyed publish already seen; `seq` is the first one's.
-void append_json_ack(std::string& out, std::string_view id, uint64_t seq, bool duplicate);
+// `epoch`: the room's (hex digits, written as they are; empty: left out).
+void append_json_ack(std::string& out, std::string_view id, uint64_t seq, bool duplicate,
+                     std::string_view epoch = {});
 // A presence answer, written in three steps: the head, each listed member (`info` is a
 // JSON object's bytes, or empty for {}), the tail.
 void append_json_presence_head(std::string& out, std::string_view room, std::string_view id,

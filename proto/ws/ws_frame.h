@@ -25,6 +25,8 @@ inline constexpr uint16_t kPolicyViolation = 1008;
 inline constexpr uint16_t kMessageTooBig = 1009;
 inline constexpr uint16_t kInternalError = 1011;
 inline constexpr uint16_t kServiceRestart = 1012;  // IANA: the server restarts; reconnect
+// ringgate's own (4000-4999 are the application's): the server API disconnected it.
+inline constexpr uint16_t kDisconnected = 4000;
 }  // namespace ws_close
 
 // Codes a peer may send in a close frame: those RFC 6455 7.4.1 defines for use on the wire

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/bus.h"
+#include "core/clock.h"
 #include "core/mailbox.h"
 
 namespace rg::gateway {
@@ -29,10 +30,26 @@ class RecordingMember final : public Member {
     cut = true;  // as a session does: its connection is closing from now on
   }
   bool closing() const noexcept override { return cut; }
+  void disconnect() noexcept override {
+    ++disconnects;
+    cut = true;
+  }
+  void on_history(const RoomMessage& history) noexcept override {
+    history_seq = history.seq();
+    history_epoch = std::string(history.epoch());
+    history_seqs.clear();
+    for (size_t i = 0; i < history.replayed(); ++i) {
+      history_seqs.push_back(history.replayed(i)->seq());
+    }
+  }
 
   size_t queued = 0;
   bool cut = false;
   int cut_offs = 0;
+  int disconnects = 0;
+  uint64_t history_seq = 0;
+  std::string history_epoch;
+  std::vector<uint64_t> history_seqs;
   std::vector<std::string> messages;  // as framed for the member's wire form
   std::vector<std::string> replies;   // JSON texts
 };
@@ -115,7 +132,10 @@ TEST_F(RoomHubTest, JoinsPublishesAndDeliversInOrder) {
             std::string::npos);
   EXPECT_NE(a_.messages[1].find(R"("seq":2,"data":[2])"), std::string::npos);
   ASSERT_EQ(b_.replies.size(), 2u);  // the publisher is not a member: acks only
-  EXPECT_EQ(b_.replies[1], R"({"op":"ack","id":1,"seq":2})");
+  // The ack tells the room's epoch too (the same as the joined's).
+  std::string epoch = field(a_.replies[0], "epoch");
+  ASSERT_EQ(epoch.size(), kEpochChars);
+  EXPECT_EQ(b_.replies[1], R"({"op":"ack","id":1,"seq":2,"epoch":")" + epoch + R"("})");
   EXPECT_TRUE(b_.messages.empty());
   EXPECT_EQ(hub_.stats().delivered, 2u);
 }
@@ -223,8 +243,62 @@ TEST_F(RoomHubTest, AKeyedPublishRetriedIsAcknowledgedNotRepeated) {
   publish(b_, "r", "2", "k2");
   publish(b_, "r", "1", "k1");
   EXPECT_EQ(seqs(a_), (std::vector<uint64_t>{1, 2}));
-  EXPECT_EQ(b_.replies.back(), R"({"op":"ack","id":1,"seq":1,"duplicate":true})");
+  std::string epoch = field(a_.replies[0], "epoch");
+  EXPECT_EQ(b_.replies.back(),
+            R"({"op":"ack","id":1,"seq":1,"epoch":")" + epoch + R"(","duplicate":true})");
   EXPECT_EQ(hub_.stats().duplicates, 1u);
+}
+
+// The server API's history: the newest messages without a since, the oldest after it
+// with one (paging forward), each within the limit; the room's last seq and epoch.
+TEST_F(RoomHubTest, HistoryAnswersTheNewestOrThoseAfterSince) {
+  join(a_, "r");
+  for (int i = 1; i <= 5; ++i) publish(b_, "r", std::to_string(i));
+  RecordingMember api;
+  hub_.attach(api);
+  hub_.history(api, "r", false, 0, 2);
+  mailbox_.on_tick();
+  EXPECT_EQ(api.history_seq, 5u);
+  EXPECT_EQ(api.history_epoch, field(a_.replies[0], "epoch"));
+  EXPECT_EQ(api.history_seqs, (std::vector<uint64_t>{4, 5}));
+  hub_.history(api, "r", true, 1, 3);
+  mailbox_.on_tick();
+  EXPECT_EQ(api.history_seqs, (std::vector<uint64_t>{2, 3, 4}));
+  hub_.history(api, "r", true, 5, 3);  // nothing after the last
+  mailbox_.on_tick();
+  EXPECT_TRUE(api.history_seqs.empty());
+  hub_.history(api, "nothing-here", false, 0, 10);
+  mailbox_.on_tick();
+  EXPECT_EQ(api.history_seq, 0u);
+  EXPECT_TRUE(api.history_seqs.empty());
+  hub_.detach(api);
+}
+
+TEST_F(RoomHubTest, DisconnectFindsTheMemberByItsId) {
+  join(a_, "r");
+  EXPECT_TRUE(hub_.disconnect(a_.member_id()));
+  EXPECT_EQ(a_.disconnects, 1);
+  EXPECT_FALSE(hub_.disconnect(a_.member_id()));  // closing already
+  EXPECT_FALSE(hub_.disconnect(987654));
+}
+
+TEST_F(RoomHubTest, BusiestRoomsComeByPublishRateThenMembers) {
+  join(a_, "quiet");
+  join(a_, "loud");
+  join(b_, "loud");
+  for (int i = 0; i < 3; ++i) publish(b_, "loud", "1");
+  std::vector<OwnedRooms::RoomFigures> rooms;
+  // The rate is the last whole second's: a second later the three publishes count.
+  const_cast<OwnedRooms&>(hub_.owned()).set_now(core::monotonic_ms() + 1000);
+  EXPECT_EQ(hub_.owned().busiest(10, rooms), 2u);
+  ASSERT_EQ(rooms.size(), 2u);
+  EXPECT_EQ(rooms[0].room, "loud");
+  EXPECT_EQ(rooms[0].publishes_per_s, 3u);
+  EXPECT_EQ(rooms[0].seq, 3u);
+  EXPECT_EQ(rooms[1].room, "quiet");
+  rooms.clear();
+  EXPECT_EQ(hub_.owned().busiest(1, rooms), 1u);
+  EXPECT_EQ(rooms[0].room, "loud");
 }
 
 TEST_F(RoomHubTest, PresenceCountsMembersAndTellsThoseWhoAsked) {
@@ -264,6 +338,7 @@ class GoneWhenCutOff final : public Member {
     hub_.detach(*this);
     gone = true;
   }
+  void disconnect() noexcept override {}
   RoomHub& hub_;
   bool gone = false;
 };
@@ -290,6 +365,7 @@ class LostOwnership final : public RoomOwnership {
   void publish(RoomMessage* m) noexcept override { m->release(); }
   void resume(RoomMessage* m) noexcept override { m->release(); }
   void presence(RoomMessage* m) noexcept override { m->release(); }
+  void history(RoomMessage* m) noexcept override { m->release(); }
   void join(std::string_view room, uint64_t hash) noexcept override {
     RoomMessage::Fields f;
     f.kind = RoomMessage::Kind::kJoined;
