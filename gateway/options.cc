@@ -13,9 +13,7 @@ bool is_power_of_two(uint64_t v) {
 
 // A file option that may be left empty (off), as --print-config writes it.
 const CLI::Validator kEmptyOrExistingFile(
-    [](std::string& path) {
-      return path.empty() ? std::string() : CLI::ExistingFile(path);
-    },
+    [](std::string& path) { return path.empty() ? std::string() : CLI::ExistingFile(path); },
     "FILE");
 }  // namespace
 
