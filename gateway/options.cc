@@ -236,6 +236,22 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "File holding the server API's key (POST /api/... on the admin port with "
                  "X-API-Key); without it the API is off")
       ->check(kEmptyOrExistingFile);
+  app.add_option("--rate-limit-msgs", o.rate_limit_msgs,
+                 "Requests per second one connection may make, in bursts of as many (0: no "
+                 "limit); past it a request is answered rate_limited and not executed")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--rate-limit-bytes", o.rate_limit_bytes,
+                 "Request bytes per second one connection may send, in bursts of as many (0: no "
+                 "limit)")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--rate-limit-grace", o.rate_limit_grace_s,
+                 "Seconds a connection may go on being refused by its rate limits (without a "
+                 "quiet second) before it is closed (WebSocket 1008)")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
   app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
                  "Seconds after which a silent UDP member leaves its rooms")
       ->check(CLI::Range(0.1, 86400.0))

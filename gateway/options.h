@@ -58,6 +58,9 @@ struct Options {
   double udp_idle_timeout_s = 30;       // a silent UDP member expires
   double drain_timeout_s = 10;          // SIGTERM: connections closed in batches, then exit
   std::string api_key_file;             // the server API's key (empty: the API is off)
+  uint64_t rate_limit_msgs = 0;         // requests per second per connection (0: no limit)
+  uint64_t rate_limit_bytes = 0;        // request bytes per second per connection (0: none)
+  double rate_limit_grace_s = 5;        // refused this long: cut off
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;
   int udp_echo_port = -1;

@@ -52,6 +52,9 @@ MetricsSnapshot take_snapshot(const MetricsSources& sources) {
     s.deliveries += rooms.delivered;
     s.slow_closed += rooms.slow_closed;
     s.slow_skipped += rooms.slow_skipped;
+    s.rate_limited_messages += rooms.rate_limited_messages;
+    s.rate_limited_bytes += rooms.rate_limited_bytes;
+    s.rate_cut_off += rooms.rate_cut_off;
     s.resumes_recovered += rooms.recovered;
     s.resumes_unrecovered += rooms.unrecovered;
     for (size_t i = 0; i < s.latency.size(); ++i) s.latency[i] += rooms.publish_to_queued.bucket(i);

@@ -88,9 +88,14 @@ std::string metrics_text(const MetricsSnapshot& s, const ProcessFigures& process
   out.sample(PrometheusText::label("action", "drop"), s.slow_skipped);
   out.family("ringgate_rate_limited_total", Type::kCounter,
              "Requests or connections refused by a rate limit.");
-  for (const char* limit : {"messages", "bytes", "conns_per_ip", "conn_rate_per_ip"}) {
+  out.sample(PrometheusText::label("limit", "messages"), s.rate_limited_messages);
+  out.sample(PrometheusText::label("limit", "bytes"), s.rate_limited_bytes);
+  for (const char* limit : {"conns_per_ip", "conn_rate_per_ip"}) {
     out.sample(PrometheusText::label("limit", limit), uint64_t{0});
   }
+  out.family("ringgate_rate_limited_disconnects_total", Type::kCounter,
+             "Connections cut off for going on past their rate limits for --rate-limit-grace.");
+  out.sample({}, s.rate_cut_off);
   out.family("ringgate_auth_failures_total", Type::kCounter,
              "Connections or requests refused for their token.");
   for (const char* reason : {"missing", "invalid", "expired", "forbidden"}) {

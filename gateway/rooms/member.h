@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/byte_block.h"
+#include "gateway/rooms/rate_bucket.h"
 #include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {
@@ -58,6 +59,8 @@ class Member {
   // The server API disconnects it: it is told so in its protocol (WebSocket close 4000,
   // a `disconnected` error, Socket.IO's DISCONNECT) and closed.
   virtual void disconnect() noexcept = 0;
+  // Refused past its rate limits for --rate-limit-grace: cut off (WebSocket 1008).
+  virtual void cut_off_rate_limited() noexcept { disconnect(); }
   // The answer to RoomHub::history() (only the server API asks for one).
   virtual void on_history(const RoomMessage& history) noexcept { (void)history; }
 
@@ -73,6 +76,7 @@ class Member {
   bool durable_ = false;        // it has a live session (in the hub's SessionTable)
   bool left_resuming_ = false;  // it left a room during a resume (RoomHub::replays_ holds it)
   uint32_t replies_owed_ = 0;   // joins and leaves waiting for their rooms' owners
+  RateBucket rate_;             // --rate-limit-msgs, --rate-limit-bytes
   std::vector<Membership> memberships_;
 };
 

@@ -265,6 +265,30 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
   }
 }
 
+bool RoomHub::admit_limited(Member& member, WireForm form, size_t bytes,
+                            std::string_view id) noexcept {
+  if (member.closing()) return false;
+  const core::Shard* shard = mailbox_.shard();
+  uint64_t now = shard != nullptr ? shard->now_ms() : 1;
+  switch (member.rate_.take(config_.rate_limits, now, bytes)) {
+    case RateBucket::Verdict::kPass:
+      return true;
+    case RateBucket::Verdict::kMessages:
+      ++stats_.rate_limited_messages;
+      reply_error(member, form, {proto::ErrorCode::kRateLimited, "over --rate-limit-msgs"}, id);
+      return false;
+    case RateBucket::Verdict::kBytes:
+      ++stats_.rate_limited_bytes;
+      reply_error(member, form, {proto::ErrorCode::kRateLimited, "over --rate-limit-bytes"}, id);
+      return false;
+    case RateBucket::Verdict::kCutOff:
+      ++stats_.rate_cut_off;
+      member.cut_off_rate_limited();
+      return false;
+  }
+  return false;
+}
+
 void RoomHub::publish(Member& member, WireForm form, const proto::Request& request) noexcept {
   if (request.data.size() > config_.max_payload) {
     return reply_error(member, form,

@@ -52,6 +52,7 @@ struct HubConfig {
   uint64_t session_ttl_ms = 120000;  // a session's record waits this long (0: no sessions)
   size_t max_sessions = 5000;        // records this shard keeps (--max-sessions / shards)
   SlowConsumer slow_consumer = SlowConsumer::kClose;
+  RateLimits rate_limits;  // per member (off by default)
   // Makes the hub's RoomOwnership (answering through `back`). Empty: the shards of this
   // process own the rooms (a hash of the name picks the shard).
   std::function<std::unique_ptr<RoomOwnership>(RoomHub& hub, RoomOwnership::Listener& back)>
@@ -65,20 +66,23 @@ struct RoomStats {
   core::Counter slow_closed;   // members cut off for not keeping up
   core::Counter slow_skipped;  // messages skipped for members that could not keep up
   core::Counter gaps_told;
-  core::Counter udp_oversize;      // messages not sent to UDP members: larger than a datagram
-  core::Counter udp_undelivered;   // no UDP send slot free
-  core::Counter held;              // times a publisher's reads were held by bus back-pressure
-  core::Counter seq_jumps;         // a delivery skipped a sequence number (must stay 0)
-  core::Counter resumes;           // joins with `since`
-  core::Counter recovered;         // of which answered recovered
-  core::Counter unrecovered;       // of which answered recovered:false (the rest: gone before)
-  core::Counter replayed;          // messages sent from history to resuming members
-  core::Counter duplicates;        // keyed publishes answered as duplicates
-  core::Counter presence_events;   // join/leave notices sent to members
-  core::Counter unavailable;       // memberships ended because an owner could not be reached
-  core::Counter sessions_kept;     // sessions whose connection went away, kept
-  core::Counter sessions_resumed;  // sessions taken back by a new connection
-  core::Counter members_active;    // memberships of this shard's members (a gauge)
+  core::Counter udp_oversize;           // messages not sent to UDP members: larger than a datagram
+  core::Counter udp_undelivered;        // no UDP send slot free
+  core::Counter held;                   // times a publisher's reads were held by bus back-pressure
+  core::Counter seq_jumps;              // a delivery skipped a sequence number (must stay 0)
+  core::Counter resumes;                // joins with `since`
+  core::Counter recovered;              // of which answered recovered
+  core::Counter unrecovered;            // of which answered recovered:false (the rest: gone before)
+  core::Counter replayed;               // messages sent from history to resuming members
+  core::Counter duplicates;             // keyed publishes answered as duplicates
+  core::Counter presence_events;        // join/leave notices sent to members
+  core::Counter unavailable;            // memberships ended because an owner could not be reached
+  core::Counter sessions_kept;          // sessions whose connection went away, kept
+  core::Counter sessions_resumed;       // sessions taken back by a new connection
+  core::Counter members_active;         // memberships of this shard's members (a gauge)
+  core::Counter rate_limited_messages;  // requests refused: over --rate-limit-msgs
+  core::Counter rate_limited_bytes;     // requests refused: over --rate-limit-bytes
+  core::Counter rate_cut_off;           // members cut off after --rate-limit-grace
   // From a publish's arrival on its publisher's shard to its frames queued to this shard's
   // members: observed once per message and shard.
   core::LatencyHistogram publish_to_queued;
@@ -152,6 +156,14 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void handle(Member& member, WireForm form, const proto::Request& request) noexcept;
   void reply_error(Member& member, WireForm form, proto::RequestError error,
                    std::string_view id) noexcept;
+  // Before a request of `bytes` from `member` is served (parsed or not): true when its
+  // rate limits let it through; else it is answered `rate_limited` (request `id`) and not
+  // to be executed, or, refused for --rate-limit-grace, the member is cut off.
+  [[nodiscard]] bool admit(Member& member, WireForm form, size_t bytes,
+                           std::string_view id) noexcept {
+    if (!config_.rate_limits.on()) return true;
+    return admit_limited(member, form, bytes, id);
+  }
   // The bus toward some owner is backed up: publishers are held until it drains.
   bool congested() const noexcept;
   // Asks `room`'s owner for its history (after `since`, if given; at most `limit`
@@ -184,6 +196,7 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
  private:
   class ShardOwnership;
 
+  bool admit_limited(Member& member, WireForm form, size_t bytes, std::string_view id) noexcept;
   void join(Member& member, WireForm form, const proto::Request& request) noexcept;
   void leave(Member& member, WireForm form, const proto::Request& request) noexcept;
   void publish(Member& member, WireForm form, const proto::Request& request) noexcept;

@@ -74,6 +74,7 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   // The server API: a DISCONNECT ("io server disconnect": the client does not reconnect by
   // itself), nothing kept for recovery, then the transport closed.
   void disconnect() noexcept override;
+  void cut_off_rate_limited() noexcept override { close("rate limit exceeded"); }
   bool closing() const noexcept override { return closed_; }
 
  private:
@@ -176,8 +177,9 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   std::string binary_packet_;
   size_t binary_expected_ = 0;
   std::vector<std::string> attachments_;
-  std::string scratch_;  // requests being built, replies being parsed (padded)
-  std::string out_;      // a packet being written
+  std::string scratch_;       // requests being built, replies being parsed (padded)
+  size_t request_bytes_ = 0;  // of the Socket.IO packet being served (its rate limit)
+  std::string out_;           // a packet being written
 };
 
 }  // namespace rg::gateway

@@ -55,6 +55,7 @@ void EioSession::ack_error(uint64_t id, std::string_view code, std::string_view 
 
 void EioSession::on_sio_text(std::string_view text, bool is_padded) noexcept {
   if (binary_expected_ != 0) return close("text packet while reconstructing a binary one");
+  request_bytes_ = text.size();
   proto::SioPacket packet;
   std::string_view view = is_padded ? text : padded(scratch_, text);
   if (proto::SioParse result = parse_sio_packet(view, service_.json(), packet);
@@ -96,6 +97,8 @@ void EioSession::on_sio_binary(std::span<const std::byte> data) noexcept {
   if (attachments_.size() < binary_expected_) return;
   binary_expected_ = 0;
   std::string text = std::move(binary_packet_);
+  request_bytes_ = text.size();
+  for (const std::string& attachment : attachments_) request_bytes_ += attachment.size();
   proto::SioPacket packet;
   std::string_view view = padded(scratch_, text);
   if (parse_sio_packet(view, service_.json(), packet) != proto::SioParse::kOk) {
@@ -166,6 +169,7 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
     if (has_id) ack_error(id, "unknown_event", "no such event (join, leave, publish, presence)");
     return;
   }
+  if (!hub.admit(*this, form, request_bytes_, id_text)) return;
   proto::Request request;
   request.id = id_text;
   std::string_view room;

@@ -45,11 +45,11 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
     core::ProtocolStats& counts = conn.stats().of(core::Protocol::kTcp);
     proto::FrameError error = parser_.feed(bytes, [&](std::span<const std::byte> frame) {
       ++counts.messages_in;
+      if (conn.closing()) return;  // (cut off by an earlier frame of this read)
       proto::Request request;
-      if (proto::RequestError e = proto::bin::parse_request(frame, request)) {
-        hub_.reply_error(member_, WireForm::kTcp, e, request.id);
-        return;
-      }
+      proto::RequestError e = proto::bin::parse_request(frame, request);
+      if (!hub_.admit(member_, WireForm::kTcp, frame.size(), request.id)) return;
+      if (e) return hub_.reply_error(member_, WireForm::kTcp, e, request.id);
       hub_.handle(member_, WireForm::kTcp, request);
     });
     if (error != proto::FrameError::kNone && !conn.closing()) {
@@ -69,6 +69,9 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
     auto& session = *static_cast<TcpGatewaySession*>(self);
     if (why == StreamMember::Why::kDisconnected) {
       return session.end(proto::ErrorCode::kDisconnected, "disconnected by the server", false);
+    }
+    if (why == StreamMember::Why::kRateLimited) {
+      return session.end(proto::ErrorCode::kRateLimited, "rate limit exceeded for too long", true);
     }
     // Its backlog is what it could not take: the error goes right behind the frame in flight.
     if (!session.conn_.closing()) session.conn_.discard_unsent();

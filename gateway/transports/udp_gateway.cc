@@ -50,6 +50,14 @@ class UdpGatewayService::Peer final : public Member {
     hub_.detach(*this);
     gone = true;
   }
+  void cut_off_rate_limited() noexcept override {
+    std::byte out[proto::bin::kMaxReplySize];
+    size_t n = proto::bin::write_error(out, proto::ErrorCode::kRateLimited,
+                                       "rate limit exceeded for too long", {});
+    socket_.send_copy_to(address(), length_, {out, n});
+    hub_.detach(*this);
+    gone = true;
+  }
 
   uint64_t last_heard_ms = 0;
   bool gone = false;  // disconnected: no longer a member
@@ -118,6 +126,7 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
   Peer* peer = it == peers_.end() ? nullptr : it->second.get();
   proto::Request request;
   proto::RequestError error = proto::bin::parse_request(payload, request);
+  if (peer != nullptr && !hub_.admit(*peer, WireForm::kUdp, payload.size(), request.id)) return;
   if (error) {
     if (peer != nullptr) return hub_.reply_error(*peer, WireForm::kUdp, error, request.id);
     return reply_unverified(socket, from, from_length, payload.size(), error, request.id);

@@ -77,14 +77,14 @@ void WsSession::on_gateway_message(WsOpcode op, std::span<std::byte> payload) no
   if (op == WsOpcode::kText) {
     // Text was checked as UTF-8 on arrival; its bytes are followed by readable padding.
     std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
-    if (proto::RequestError error = hub.json_parser().parse(text, request)) {
-      return hub.reply_error(*member_, WireForm::kWsJson, error, request.id);
-    }
+    proto::RequestError error = hub.json_parser().parse(text, request);
+    if (!hub.admit(*member_, WireForm::kWsJson, payload.size(), request.id)) return;
+    if (error) return hub.reply_error(*member_, WireForm::kWsJson, error, request.id);
     return hub.handle(*member_, WireForm::kWsJson, request);
   }
-  if (proto::RequestError error = proto::bin::parse_request(payload, request)) {
-    return hub.reply_error(*member_, WireForm::kWsBinary, error, request.id);
-  }
+  proto::RequestError error = proto::bin::parse_request(payload, request);
+  if (!hub.admit(*member_, WireForm::kWsBinary, payload.size(), request.id)) return;
+  if (error) return hub.reply_error(*member_, WireForm::kWsBinary, error, request.id);
   hub.handle(*member_, WireForm::kWsBinary, request);
 }
 
@@ -149,6 +149,9 @@ void WsSession::cut_off_slow(void* self, StreamMember::Why why) noexcept {
   if (session.stage_ != Stage::kOpen) return;
   if (why == StreamMember::Why::kDisconnected) {
     return session.end(proto::ws_close::kDisconnected, "disconnected by the server", false);
+  }
+  if (why == StreamMember::Why::kRateLimited) {
+    return session.end(proto::ws_close::kPolicyViolation, "rate limit exceeded", true);
   }
   // Its backlog is what it could not take: the close frame goes right behind the frame
   // being sent now, so the client learns why at once.

@@ -38,6 +38,8 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "draining";
     case ErrorCode::kDisconnected:
       return "disconnected";
+    case ErrorCode::kRateLimited:
+      return "rate_limited";
   }
   return "unknown";
 }

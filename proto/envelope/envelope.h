@@ -61,6 +61,7 @@ enum class ErrorCode : uint8_t {
   kUnavailable = 14,   // the room's owner cannot be reached (a cluster's link is down)
   kDraining = 15,      // the gateway is shutting down: reconnect (to another gateway)
   kDisconnected = 16,  // the server (its API) disconnected the connection
+  kRateLimited = 17,   // over --rate-limit-msgs or --rate-limit-bytes: not executed
 };
 
 struct RequestError {

@@ -309,10 +309,92 @@ async def case_config(gw):
           "bad keys and values refused")
 
 
+async def case_rate_limits(gw):
+    """--rate-limit-msgs 20 --rate-limit-grace 1: a burst of 20 passes, the rest is refused
+    `rate_limited` (with its id) and not executed; a client that keeps at it is closed
+    (WebSocket 1008, raw TCP after a `rate_limited` error); a client within its rate and
+    the room's other members keep their service; the refusals are counted."""
+    member = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    await member.send('{"op":"join","room":"rl"}')
+    assert json.loads(await asyncio.wait_for(member.recv(), 5))["op"] == "joined"
+    flood = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    for i in range(60):
+        await flood.send(json.dumps({"op": "pub", "room": "rl", "data": i, "id": i}))
+    acks, refused = [], []
+    while len(acks) + len(refused) < 60:
+        reply = json.loads(await asyncio.wait_for(flood.recv(), 5))
+        if reply["op"] == "ack":
+            acks.append(reply["id"])
+        else:
+            assert reply["op"] == "error" and reply["code"] == "rate_limited", reply
+            refused.append(reply["id"])
+    assert 20 <= len(acks) <= 25 and acks == list(range(len(acks))), acks
+    assert sorted(acks + refused) == list(range(60))
+    # Only what was acknowledged was published.
+    got = []
+    while len(got) < len(acks):
+        m = json.loads(await asyncio.wait_for(member.recv(), 5))
+        got.append(m["data"])
+    assert got == acks, got
+    # Kept at for longer than the grace: closed with 1008.
+    closed = None
+    deadline = time.monotonic() + 5
+    while closed is None and time.monotonic() < deadline:
+        try:
+            await flood.send('{"op":"ping"}')
+            await asyncio.sleep(0.01)
+            while True:
+                await asyncio.wait_for(flood.recv(), 0.001)
+        except asyncio.TimeoutError:
+            pass
+        except websockets.ConnectionClosed as e:
+            closed = e.code
+    assert closed == 1008, closed
+
+    async def tcp_flood():
+        c = await TcpClient.open(gw.tcp)
+        errors = 0
+        try:
+            for _ in range(400):
+                c.send(env(0x05, with_room=False))  # ping
+                await asyncio.sleep(0.01)
+                try:
+                    while True:
+                        f = await asyncio.wait_for(c.recv(), 0.001)
+                        if f["op"] == 0x85:
+                            assert f["code"] == 17, f  # rate_limited
+                            errors += 1
+                except asyncio.TimeoutError:
+                    pass
+        except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError):
+            return errors
+        raise AssertionError("raw TCP flooder not closed")
+
+    tcp_errors = await asyncio.wait_for(tcp_flood(), 15)
+    assert tcp_errors > 0
+    # The room's member and a client within its rate were served throughout.
+    polite = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    for i in range(10):
+        await polite.send(json.dumps({"op": "pub", "room": "rl", "data": "p", "id": i}))
+        assert json.loads(await asyncio.wait_for(polite.recv(), 5))["op"] == "ack"
+        assert json.loads(await asyncio.wait_for(member.recv(), 5))["data"] == "p"
+        await asyncio.sleep(0.06)
+    _, samples = await scrape(gw)
+    counted = samples['ringgate_rate_limited_total{limit="messages"}']
+    assert counted >= len(refused) + tcp_errors, (counted, len(refused), tcp_errors)
+    assert samples["ringgate_rate_limited_disconnects_total"] == 2, samples
+    await polite.close()
+    await member.close()
+    print(f"  {len(acks)} of 60 passed, {len(refused)} refused; flooders closed (1008, TCP); "
+          f"{counted:.0f} refusals counted")
+
+
 CASES = {
     "metrics": ([], case_metrics, {"shards": 2}, {}),
     "drain": (["--drain-timeout", "4"], case_drain, {"shards": 2}, {}),
     "config": (["--config", CONFIG_FILE], case_config, {"shards": 1}, {}),
+    "rate-limits": (["--rate-limit-msgs", "20", "--rate-limit-grace", "1"], case_rate_limits,
+                    {"shards": 2}, {}),
 }
 
 
