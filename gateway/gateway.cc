@@ -31,6 +31,7 @@
 #include "gateway/http/front_door_service.h"
 #include "gateway/rooms/room_hub.h"
 #include "gateway/sio/sio_service.h"
+#include "gateway/systemd_notify.h"
 #include "gateway/transports/tcp_echo.h"
 #include "gateway/transports/tcp_gateway.h"
 #include "gateway/transports/udp_cookie.h"
@@ -313,12 +314,14 @@ int run_gateway(const Options& options) {
   ready.store(true, std::memory_order_release);  // every shard serves
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
+  notify_systemd("READY=1\nSTATUS=serving: " + line.substr(std::string_view("ringgate ").size()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   std::fprintf(stderr, "ringgate: %s received, stopping\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   ready.store(false, std::memory_order_release);  // /readyz: 503 from now on
+  notify_systemd("STOPPING=1\nSTATUS=draining");
   drain_and_stop(bus, shards, options.drain_timeout_s);
   for (auto& shard : shards) {
     const UnfinishedStats& u = unfinished[shard->index()]->stats();

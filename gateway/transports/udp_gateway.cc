@@ -43,20 +43,10 @@ class UdpGatewayService::Peer final : public Member {
   // Told, out of every room at once, and forgotten by the next sweep (or the address's
   // next datagram): it must hello and join again.
   void disconnect() noexcept override {
-    std::byte out[proto::bin::kMaxReplySize];
-    size_t n = proto::bin::write_error(out, proto::ErrorCode::kDisconnected,
-                                       "disconnected by the server", {});
-    socket_.send_copy_to(address(), length_, {out, n});
-    hub_.detach(*this);
-    gone = true;
+    drop(proto::ErrorCode::kDisconnected, "disconnected by the server");
   }
   void cut_off_rate_limited() noexcept override {
-    std::byte out[proto::bin::kMaxReplySize];
-    size_t n = proto::bin::write_error(out, proto::ErrorCode::kRateLimited,
-                                       "rate limit exceeded for too long", {});
-    socket_.send_copy_to(address(), length_, {out, n});
-    hub_.detach(*this);
-    gone = true;
+    drop(proto::ErrorCode::kRateLimited, "rate limit exceeded for too long");
   }
 
   uint64_t last_heard_ms = 0;
@@ -64,6 +54,13 @@ class UdpGatewayService::Peer final : public Member {
 
  private:
   const sockaddr* address() const { return reinterpret_cast<const sockaddr*>(&address_); }
+  void drop(proto::ErrorCode code, const char* why) noexcept {
+    std::byte out[proto::bin::kMaxReplySize];
+    size_t n = proto::bin::write_error(out, code, why, {});
+    socket_.send_copy_to(address(), length_, {out, n});
+    hub_.detach(*this);
+    gone = true;
+  }
   core::DatagramSocket& socket_;
   RoomHub& hub_;
   core::ProtocolStats& counts_;
