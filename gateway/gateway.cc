@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -40,11 +42,25 @@
 #include "gateway/transports/unfinished_messages.h"
 #include "gateway/transports/ws_service.h"
 #include "gateway/version.h"
+#include "proto/auth/jwt.h"
 #include "proto/ws/ws_unmask.h"
 
 namespace rg::gateway {
 
 namespace {
+
+// A key file's contents (start-up only; throws naming the flag). A secret loses the line
+// end its editor added; a PEM is kept whole.
+std::string read_key_file(const std::string& path, const char* flag, bool trim) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) throw std::runtime_error(std::string(flag) + ": cannot read " + path);
+  if (trim) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  }
+  if (text.empty()) throw std::runtime_error(std::string(flag) + ": " + path + " is empty");
+  return text;
+}
 
 HubConfig hub_config(const Options& options) {
   HubConfig config;
@@ -64,6 +80,22 @@ HubConfig hub_config(const Options& options) {
   config.rate_limits.messages_per_s = options.rate_limit_msgs;
   config.rate_limits.bytes_per_s = options.rate_limit_bytes;
   config.rate_limits.grace_ms = static_cast<uint64_t>(options.rate_limit_grace_s * 1000);
+  if (options.auth == "required") {
+    config.auth.required = true;
+    if (!options.jwt_secret_file.empty()) {
+      config.auth.jwt.secret = read_key_file(options.jwt_secret_file, "--jwt-secret-file", true);
+    }
+    if (!options.jwt_public_key_file.empty()) {
+      config.auth.jwt.public_key_pem =
+          read_key_file(options.jwt_public_key_file, "--jwt-public-key-file", false);
+    }
+    config.auth.jwt.audience = options.jwt_audience;
+    config.auth.jwt.issuer = options.jwt_issuer;
+    config.auth.first_ms = static_cast<uint64_t>(options.handshake_timeout_s * 1000);
+    config.auth.grace_ms = static_cast<uint64_t>(options.token_grace_s * 1000);
+    proto::JwtVerifier check(config.auth.jwt);  // a bad key stops the start-up here
+    std::fprintf(stderr, "ringgate: --auth required; tokens: %s\n", check.allowed().c_str());
+  }
   return config;
 }
 

@@ -252,6 +252,27 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "quiet second) before it is closed (WebSocket 1008)")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  app.add_option("--auth", o.auth,
+                 "required: every client needs a JWT (?token=, Authorization: Bearer, or an auth "
+                 "request first; Socket.IO: CONNECT's auth {token}) and joins and publishes as "
+                 "its rooms claim allows")
+      ->check(CLI::IsMember({"off", "required"}))
+      ->capture_default_str();
+  app.add_option("--jwt-secret-file", o.jwt_secret_file,
+                 "File holding the HMAC secret of HS256/HS384/HS512 tokens")
+      ->check(kEmptyOrExistingFile);
+  app.add_option("--jwt-public-key-file", o.jwt_public_key_file,
+                 "PEM public key of RS256 (RSA), ES256 (P-256) or EdDSA (Ed25519) tokens")
+      ->check(kEmptyOrExistingFile);
+  app.add_option("--jwt-audience", o.jwt_audience, "Tokens must name this aud (empty: not checked)")
+      ->capture_default_str();
+  app.add_option("--jwt-issuer", o.jwt_issuer, "Tokens must name this iss (empty: not checked)")
+      ->capture_default_str();
+  app.add_option("--token-grace", o.token_grace_s,
+                 "Seconds a connection whose token expired has to send a new one before it is "
+                 "closed (WebSocket 4001)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
   app.add_option("--udp-idle-timeout", o.udp_idle_timeout_s,
                  "Seconds after which a silent UDP member leaves its rooms")
       ->check(CLI::Range(0.1, 86400.0))
@@ -271,6 +292,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   ParsedOptions parsed;
   try {
     app.parse(argc, argv);
+    if (o.auth == "required" && o.jwt_secret_file.empty() && o.jwt_public_key_file.empty()) {
+      throw CLI::ValidationError("--auth",
+                                 "required needs --jwt-secret-file or --jwt-public-key-file");
+    }
     if (!is_power_of_two(o.rx_buffers)) {
       throw CLI::ValidationError("--rx-buffers",
                                  "must be a power of two, got " + std::to_string(o.rx_buffers));

@@ -61,6 +61,13 @@ struct Options {
   uint64_t rate_limit_msgs = 0;         // requests per second per connection (0: no limit)
   uint64_t rate_limit_bytes = 0;        // request bytes per second per connection (0: none)
   double rate_limit_grace_s = 5;        // refused this long: cut off
+  // Authentication (JWT).
+  std::string auth = "off";         // off | required
+  std::string jwt_secret_file;      // HS256/384/512
+  std::string jwt_public_key_file;  // PEM: RS256, ES256 or EdDSA
+  std::string jwt_audience;
+  std::string jwt_issuer;
+  double token_grace_s = 30;  // after token_expired, to refresh before the close (4001)
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;
   int udp_echo_port = -1;

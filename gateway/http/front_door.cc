@@ -2,6 +2,8 @@
 
 #include "core/connection.h"
 #include "core/shard.h"
+#include "gateway/rooms/room_hub.h"
+#include "proto/auth/jwt.h"
 #include "proto/envelope/json_envelope.h"
 #include "proto/http/http_query.h"
 #include "proto/ws/ws_handshake.h"
@@ -185,7 +187,42 @@ void FrontDoor::dispatch(const proto::HttpRequest& request, std::string_view bod
 void FrontDoor::upgrade_to_websocket(const proto::HttpRequest& request, bool gateway) noexcept {
   proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
   if (verdict.status != 101) return refuse(verdict.status, verdict.why);
-  upgrade(accept_websocket(request, gateway ? WsEndpoint::kGateway : WsEndpoint::kEcho));
+  // --auth required: a token in ?token= or Authorization: Bearer is checked before the
+  // upgrade (refused: 401 with a JSON error); without one, the client has until the
+  // handshake timeout to send {"op":"auth","token":...} (browsers cannot set headers).
+  SharedClaims claims;
+  if (gateway && config_.ws.hub != nullptr && config_.ws.hub->auth_required()) {
+    std::string token;
+    std::string_view bearer = request.header("Authorization");
+    if (bearer.size() > 7 && proto::iequals(bearer.substr(0, 7), "Bearer ")) {
+      token = std::string(bearer.substr(7));
+    } else if (proto::query_param(proto::split_target(request.target).query, "token", token) ==
+               proto::QueryLookup::kBad) {
+      token.clear();
+    }
+    if (!token.empty()) {
+      TokenCache::Verdict verdict = config_.ws.hub->check_token(token);
+      if (verdict.error != proto::JwtError::kNone) {
+        bool expired = verdict.error == proto::JwtError::kExpired;
+        std::string body = "{\"error\":{\"code\":\"";
+        body += expired ? "token_expired" : "unauthorized";
+        body += "\",\"message\":\"";
+        body += proto::jwt_error_text(verdict.error);
+        body += "\"}}\n";
+        proto::ResponseHead head;
+        head.status = 401;
+        head.content_type = "application/json";
+        head.headers = "WWW-Authenticate: Bearer\r\n";
+        head.close = true;
+        return respond(head, body);
+      }
+      claims = std::move(verdict.claims);
+    }
+  }
+  std::unique_ptr<WsSession> ws =
+      accept_websocket(request, gateway ? WsEndpoint::kGateway : WsEndpoint::kEcho);
+  if (claims) ws->authenticated(std::move(claims));
+  upgrade(std::move(ws));
 }
 
 std::unique_ptr<WsSession> FrontDoor::accept_websocket(const proto::HttpRequest& request,

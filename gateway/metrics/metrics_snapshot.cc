@@ -55,6 +55,10 @@ MetricsSnapshot take_snapshot(const MetricsSources& sources) {
     s.rate_limited_messages += rooms.rate_limited_messages;
     s.rate_limited_bytes += rooms.rate_limited_bytes;
     s.rate_cut_off += rooms.rate_cut_off;
+    s.auth_missing += rooms.auth_missing;
+    s.auth_invalid += rooms.auth_invalid;
+    s.auth_expired += rooms.auth_expired;
+    s.auth_forbidden += rooms.auth_forbidden;
     s.resumes_recovered += rooms.recovered;
     s.resumes_unrecovered += rooms.unrecovered;
     for (size_t i = 0; i < s.latency.size(); ++i) s.latency[i] += rooms.publish_to_queued.bucket(i);

@@ -98,9 +98,10 @@ std::string metrics_text(const MetricsSnapshot& s, const ProcessFigures& process
   out.sample({}, s.rate_cut_off);
   out.family("ringgate_auth_failures_total", Type::kCounter,
              "Connections or requests refused for their token.");
-  for (const char* reason : {"missing", "invalid", "expired", "forbidden"}) {
-    out.sample(PrometheusText::label("reason", reason), uint64_t{0});
-  }
+  out.sample(PrometheusText::label("reason", "missing"), s.auth_missing);
+  out.sample(PrometheusText::label("reason", "invalid"), s.auth_invalid);
+  out.sample(PrometheusText::label("reason", "expired"), s.auth_expired);
+  out.sample(PrometheusText::label("reason", "forbidden"), s.auth_forbidden);
   out.family("ringgate_resumes_total", Type::kCounter,
              "Resumes of rooms and recoveries of Socket.IO sockets, by outcome.");
   out.sample(PrometheusText::label("recovered", "true"), s.resumes_recovered);

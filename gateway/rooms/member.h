@@ -9,9 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "core/byte_block.h"
 #include "gateway/rooms/rate_bucket.h"
 #include "gateway/rooms/room_message.h"
+#include "proto/auth/jwt.h"
 
 namespace rg::gateway {
 
@@ -61,6 +64,15 @@ class Member {
   virtual void disconnect() noexcept = 0;
   // Refused past its rate limits for --rate-limit-grace: cut off (WebSocket 1008).
   virtual void cut_off_rate_limited() noexcept { disconnect(); }
+  // --auth required: no valid token in time (`expired`: its token expired and was not
+  // refreshed within --token-grace). Told in its protocol (WebSocket 4003 or 4001), closed.
+  virtual void cut_off_unauthorized(bool expired) noexcept {
+    (void)expired;
+    disconnect();
+  }
+
+  // The token it authenticated with (null: none).
+  const proto::JwtClaims* claims() const noexcept { return claims_.get(); }
   // The answer to RoomHub::history() (only the server API asks for one).
   virtual void on_history(const RoomMessage& history) noexcept { (void)history; }
 
@@ -68,9 +80,18 @@ class Member {
 
   std::vector<Membership>& memberships() noexcept { return memberships_; }
 
+ protected:
+  // A member of the server's own (the server API's): no token needed, no room refused.
+  void set_trusted() noexcept { trusted_ = true; }
+
  private:
   friend class RoomHub;
   uint64_t id_ = 0;  // set by RoomHub::attach, unique within the shard
+  bool trusted_ = false;
+  bool token_expired_ = false;              // told token_expired; closed after --token-grace
+  uint32_t auth_generation_ = 0;            // changes with every token (deadlines name it)
+  WireForm auth_form_ = WireForm::kWsJson;  // the form its token came in: token_expired's
+  std::shared_ptr<const proto::JwtClaims> claims_;
   bool held_ = false;
   bool gap_owed_ = false;       // listed in RoomHub::gap_owed_
   bool durable_ = false;        // it has a live session (in the hub's SessionTable)

@@ -53,6 +53,9 @@ RoomHub::RoomHub(core::ShardMailbox& mailbox, const HubConfig& config)
       ownership_(config.ownership ? config.ownership(*this, *this)
                                   : std::make_unique<ShardOwnership>(*this)),
       sessions_(mailbox.self(), config.max_sessions, config.session_ttl_ms) {
+  if (config.auth.required) {
+    tokens_ = std::make_unique<TokenCache>(config.auth.jwt, config.auth.cache_entries);
+  }
   mailbox.subscribe(kRoomsTopic, &RoomHub::on_bus, this);
   mailbox.subscribe(kSessionsTopic, &RoomHub::on_session_bus, this);
   mailbox.add_service(*this);
@@ -228,6 +231,7 @@ void RoomHub::on_tick() noexcept {
   uint64_t now = core::monotonic_ms();  // (one clock read a tick: it shows in a profile)
   owned_.set_now(now);
   sessions_.expire(now);
+  if (!auth_deadlines_.empty()) run_auth_deadlines(now);
   if (owned_.forget_expired() > 0) activity_ = true;
   // Leaves reach the owner before the shard's own leave of a room it retires below.
   for (LocalRoom* room : presence_leaving_) {
@@ -270,6 +274,10 @@ uint64_t RoomHub::sleep_limit_ms() noexcept {
   if (!presence_leaving_.empty()) return 0;
   // A slow member's output drains without a completion of ours: look again shortly.
   if (!gap_owed_.empty() || replays_sending_ > 0) return kGapPollMs;
+  if (!auth_deadlines_.empty()) {
+    uint64_t now = core::monotonic_ms(), due = auth_deadlines_.front().due_ms;
+    return due <= now ? 0 : due - now;
+  }
   return core::LoopHook::kSleepUnbounded;
 }
 

@@ -8,6 +8,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "core/clock.h"
 #include "gateway/rooms/wire_codec.h"
 
 namespace rg::gateway {
@@ -35,6 +36,9 @@ std::string RoomStats::to_string() const {
 void RoomHub::attach(Member& member) noexcept {
   member.id_ = next_member_id_++;
   members_.emplace(member.id_, &member);
+  if (tokens_ && !member.trusted_ && !member.claims_) {
+    schedule_auth(member, core::monotonic_ms() + config_.auth.first_ms, 0 /* first token */);
+  }
 }
 
 void RoomHub::detach(Member& member) noexcept {
@@ -60,14 +64,26 @@ const LocalRoom* RoomHub::find_room(std::string_view name) const noexcept {
 }
 
 void RoomHub::handle(Member& member, WireForm form, const proto::Request& request) noexcept {
+  if (request.op == proto::RequestOp::kAuth) return auth(member, form, request);
+  if (tokens_ && request.op != proto::RequestOp::kPing && !authenticated(member, form, request)) {
+    return;
+  }
   switch (request.op) {
     case proto::RequestOp::kJoin:
+      if (tokens_ && !allowed(member, form, request, false)) return;
+      if (tokens_ && member.claims_ && !member.claims_->info.empty()) {
+        proto::Request with_info = request;  // the token's info wins over the client's
+        with_info.info = member.claims_->info;
+        return join(member, form, with_info);
+      }
       return join(member, form, request);
     case proto::RequestOp::kLeave:
       return leave(member, form, request);
     case proto::RequestOp::kPub:
+      if (tokens_ && !allowed(member, form, request, true)) return;
       return publish(member, form, request);
     case proto::RequestOp::kPresence:
+      if (tokens_ && !allowed(member, form, request, false)) return;
       return presence_query(member, form, request);
     case proto::RequestOp::kSession:
       return session(member, form, request);
@@ -76,6 +92,8 @@ void RoomHub::handle(Member& member, WireForm form, const proto::Request& reques
     case proto::RequestOp::kHello:
       return reply_error(member, form, {proto::ErrorCode::kUnknownOp, "hello is for UDP only"},
                          request.id);
+    case proto::RequestOp::kAuth:
+      break;  // (above)
   }
 }
 

@@ -29,6 +29,7 @@
 #include "gateway/rooms/room_message.h"
 #include "gateway/rooms/room_owner.h"
 #include "gateway/rooms/room_ownership.h"
+#include "gateway/rooms/token_cache.h"
 #include "gateway/sessions/session_table.h"
 #include "proto/envelope/envelope.h"
 #include "proto/envelope/json_envelope.h"
@@ -53,6 +54,15 @@ struct HubConfig {
   size_t max_sessions = 5000;        // records this shard keeps (--max-sessions / shards)
   SlowConsumer slow_consumer = SlowConsumer::kClose;
   RateLimits rate_limits;  // per member (off by default)
+  // --auth required: every member but the server's own needs a token (JWT) within
+  // first_ms of attaching, and rooms are joined and published to as its claims allow.
+  struct Auth {
+    bool required = false;
+    proto::JwtConfig jwt;
+    uint64_t first_ms = 10000;    // to authenticate after attaching (--handshake-timeout)
+    uint64_t grace_ms = 30000;    // after token_expired, to refresh (--token-grace)
+    size_t cache_entries = 4096;  // verified tokens kept per shard
+  } auth;
   // Makes the hub's RoomOwnership (answering through `back`). Empty: the shards of this
   // process own the rooms (a hash of the name picks the shard).
   std::function<std::unique_ptr<RoomOwnership>(RoomHub& hub, RoomOwnership::Listener& back)>
@@ -83,6 +93,10 @@ struct RoomStats {
   core::Counter rate_limited_messages;  // requests refused: over --rate-limit-msgs
   core::Counter rate_limited_bytes;     // requests refused: over --rate-limit-bytes
   core::Counter rate_cut_off;           // members cut off after --rate-limit-grace
+  core::Counter auth_missing;           // no token in time, or a request before one
+  core::Counter auth_invalid;    // a token refused (signature, algorithm, claims, audience...)
+  core::Counter auth_expired;    // a token expired (when given, or not refreshed in time)
+  core::Counter auth_forbidden;  // a join or publish outside the token's rooms
   // From a publish's arrival on its publisher's shard to its frames queued to this shard's
   // members: observed once per message and shard.
   core::LatencyHistogram publish_to_queued;
@@ -170,6 +184,11 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   // messages): the answer comes to member.on_history() (the server API's).
   void history(Member& member, std::string_view room, bool has_since, uint64_t since,
                uint32_t limit) noexcept;
+  // --auth: a token's verdict (verified, or from this shard's cache), counted when refused.
+  bool auth_required() const noexcept { return tokens_ != nullptr; }
+  TokenCache::Verdict check_token(std::string_view token) noexcept;
+  // The member authenticated with `claims` (a first token or a refresh: the same `sub`).
+  void grant(Member& member, SharedClaims claims) noexcept;
   // The server cuts member `member_id` of this shard off (Member::disconnect). False
   // when there is no such member (or it is closing already).
   bool disconnect(uint64_t member_id) noexcept;
@@ -197,6 +216,15 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   class ShardOwnership;
 
   bool admit_limited(Member& member, WireForm form, size_t bytes, std::string_view id) noexcept;
+  // Authentication (room_auth.cc).
+  void auth(Member& member, WireForm form, const proto::Request& request) noexcept;
+  // False (answered, and the member cut off) when --auth requires a token it lacks.
+  bool authenticated(Member& member, WireForm form, const proto::Request& request) noexcept;
+  bool allowed(Member& member, WireForm form, const proto::Request& request, bool publish) noexcept;
+  void cut_off(Member& member, WireForm form, proto::RequestError error, std::string_view id,
+               bool expired) noexcept;
+  void schedule_auth(Member& member, uint64_t due_ms, uint8_t kind) noexcept;
+  void run_auth_deadlines(uint64_t now_ms) noexcept;
   void join(Member& member, WireForm form, const proto::Request& request) noexcept;
   void leave(Member& member, WireForm form, const proto::Request& request) noexcept;
   void publish(Member& member, WireForm form, const proto::Request& request) noexcept;
@@ -276,6 +304,8 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void reply_gap(Member& m, WireForm form, std::string_view room, uint64_t from,
                  uint64_t to) noexcept;
   void reply_pong(Member& m, WireForm form, std::string_view id) noexcept;
+  void reply_auth(Member& m, WireForm form, const proto::JwtClaims& claims,
+                  std::string_view id) noexcept;
 
   HubConfig config_;
   core::ShardMailbox& mailbox_;
@@ -312,6 +342,18 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   size_t replays_sending_ = 0;  // answered replays with messages still to send
   proto::JsonRequestParser json_;
   std::string reply_;  // scratch for JSON replies
+  // --auth required: verified tokens, and each member's next deadline (a first token due,
+  // an expiry, the grace after it), earliest first; entries of an older generation are
+  // stale and skipped.
+  std::unique_ptr<TokenCache> tokens_;
+  struct AuthDeadline {
+    uint64_t due_ms;
+    uint64_t member;
+    uint32_t generation;
+    uint8_t kind;  // kFirstToken, kExpiry, kGrace (room_auth.cc)
+    bool operator>(const AuthDeadline& o) const noexcept { return due_ms > o.due_ms; }
+  };
+  std::vector<AuthDeadline> auth_deadlines_;  // a min-heap (std::push_heap with greater)
   RoomStats stats_;
   uint64_t next_member_id_ = 1;
   bool activity_ = false;  // rooms were forgotten since take_activity()

@@ -112,4 +112,11 @@ void RoomHub::reply_session(Member& member, WireForm form, std::string_view toke
       [&](std::byte* o) { return proto::bin::write_session(o, token, resumed, id); });
 }
 
+void RoomHub::reply_auth(Member& member, WireForm form, const proto::JwtClaims& claims,
+                         std::string_view id) noexcept {
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_auth(o, claims.sub, claims.exp, id); },
+      [&](std::byte* o) { return proto::bin::write_auth(o, claims.sub, claims.exp, id); });
+}
+
 }  // namespace rg::gateway

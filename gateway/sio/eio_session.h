@@ -75,6 +75,9 @@ class EioSession final : public Member, private HeldRequest, private WsMessageSi
   // itself), nothing kept for recovery, then the transport closed.
   void disconnect() noexcept override;
   void cut_off_rate_limited() noexcept override { close("rate limit exceeded"); }
+  void cut_off_unauthorized(bool expired) noexcept override {
+    close(expired ? "token expired" : "unauthorized");
+  }
   bool closing() const noexcept override { return closed_; }
 
  private:

@@ -118,6 +118,28 @@ void EioSession::on_sio_connect(const proto::SioPacket& packet) noexcept {
   if (connected_ || recovery_ != Recovery::kNone) {
     return close("CONNECT of a namespace joined already");
   }
+  // --auth required: the token in the CONNECT's auth object ({token}); refused with a
+  // CONNECT_ERROR (the client does not retry by itself) and the session closed.
+  RoomHub& hub = service_.hub();
+  if (hub.auth_required() && claims() == nullptr) {
+    std::string_view token;
+    TokenCache::Verdict verdict;
+    if (!packet.has_payload || packet.payload["token"].get_string().get(token) || token.empty()) {
+      verdict.error = proto::JwtError::kMalformed;
+    } else {
+      verdict = hub.check_token(token);
+    }
+    if (verdict.error != proto::JwtError::kNone) {
+      std::string reply;
+      proto::append_sio_head(reply, proto::SioType::kConnectError, "/");
+      reply += verdict.error == proto::JwtError::kExpired
+                   ? "{\"message\":\"unauthorized\",\"data\":{\"code\":\"token_expired\"}}"
+                   : "{\"message\":\"unauthorized\"}";
+      send_sio(reply);
+      return close("unauthorized");
+    }
+    hub.grant(*this, std::move(verdict.claims));
+  }
   service_.shard().timers().cancel(connect_deadline_);
   auth_.clear();
   disconnected_ = false;
@@ -165,13 +187,23 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
   auto fail = [&](const char* message) {
     if (has_id) ack_error(id, "bad_request", message);
   };
-  if (name != "join" && name != "leave" && name != "publish" && name != "presence") {
-    if (has_id) ack_error(id, "unknown_event", "no such event (join, leave, publish, presence)");
+  if (name != "join" && name != "leave" && name != "publish" && name != "presence" &&
+      name != "auth") {
+    if (has_id) {
+      ack_error(id, "unknown_event", "no such event (join, leave, publish, presence, auth)");
+    }
     return;
   }
   if (!hub.admit(*this, form, request_bytes_, id_text)) return;
   proto::Request request;
   request.id = id_text;
+  if (name == "auth") {  // auth(token): a refresh of the CONNECT's token
+    request.op = proto::RequestOp::kAuth;
+    if (count < 2 || args.at(1).get_string().get(request.token) || request.token.empty()) {
+      return fail("auth(token)");
+    }
+    return hub.handle(*this, form, request);
+  }
   std::string_view room;
   if (count < 2 || args.at(1).get_string().get(room)) return fail("the first argument is the room");
   request.room = room;
@@ -299,7 +331,14 @@ void EioSession::send_reply(WireForm, std::span<const std::byte> body) noexcept 
     if (op == "error") return ack(id, "[{\"error\":" + fields + "}]");
     return ack(id, "[" + fields + "]");
   }
-  if (op == "error" || op == "pong" || op == "joined" || op == "left" || op == "ack") return;
+  if (op == "error") {
+    // Errors answer requests (acks); one is told on its own: the token's expiry, as an
+    // event of that name (refresh with emit("auth", token) within --token-grace).
+    std::string_view code;
+    if (object["code"].get_string().get(code) || code != "token_expired") return;
+    op = code;
+  }
+  if (op == "pong" || op == "joined" || op == "left" || op == "ack") return;
   std::string packet = "2[";
   proto::append_json_string(packet, op);
   packet += ',';

@@ -15,7 +15,7 @@ class StreamMember final : public Member {
  public:
   // Called by cut_off_slow() and disconnect(): the session says why in its protocol and
   // closes.
-  enum class Why : uint8_t { kSlowConsumer, kDisconnected, kRateLimited };
+  enum class Why : uint8_t { kSlowConsumer, kDisconnected, kRateLimited, kUnauthorized, kExpired };
   using CutOff = void (*)(void* session, Why why) noexcept;
 
   // Replies are framed by their wire form (gateway/wire_codec.h).
@@ -36,6 +36,9 @@ class StreamMember final : public Member {
   void cut_off_slow() noexcept override { cut_off_(session_, Why::kSlowConsumer); }
   void disconnect() noexcept override { cut_off_(session_, Why::kDisconnected); }
   void cut_off_rate_limited() noexcept override { cut_off_(session_, Why::kRateLimited); }
+  void cut_off_unauthorized(bool expired) noexcept override {
+    cut_off_(session_, expired ? Why::kExpired : Why::kUnauthorized);
+  }
   void hold_reads() noexcept override { conn_.hold_reads(); }
   void release_reads() noexcept override { conn_.release_reads(); }
 

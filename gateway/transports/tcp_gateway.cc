@@ -73,6 +73,12 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
     if (why == StreamMember::Why::kRateLimited) {
       return session.end(proto::ErrorCode::kRateLimited, "rate limit exceeded for too long", true);
     }
+    if (why == StreamMember::Why::kUnauthorized) {
+      return session.end(proto::ErrorCode::kUnauthorized, "no valid token", false);
+    }
+    if (why == StreamMember::Why::kExpired) {
+      return session.end(proto::ErrorCode::kTokenExpired, "the token expired", false);
+    }
     // Its backlog is what it could not take: the error goes right behind the frame in flight.
     if (!session.conn_.closing()) session.conn_.discard_unsent();
     session.end(proto::ErrorCode::kSlowConsumer, "slow consumer", false);

@@ -48,6 +48,10 @@ class UdpGatewayService::Peer final : public Member {
   void cut_off_rate_limited() noexcept override {
     drop(proto::ErrorCode::kRateLimited, "rate limit exceeded for too long");
   }
+  void cut_off_unauthorized(bool expired) noexcept override {
+    if (expired) return drop(proto::ErrorCode::kTokenExpired, "the token expired");
+    drop(proto::ErrorCode::kUnauthorized, "no valid token");
+  }
 
   uint64_t last_heard_ms = 0;
   bool gone = false;  // disconnected: no longer a member
@@ -138,7 +142,9 @@ void UdpGatewayService::on_datagram(core::DatagramSocket& socket,
     return;
   }
   if (peer == nullptr) {
-    if (request.op != proto::RequestOp::kJoin) {
+    // A new address becomes a member by a join, or (--auth required) by an auth, with the
+    // cookie from hello either way.
+    if (request.op != proto::RequestOp::kJoin && request.op != proto::RequestOp::kAuth) {
       return reply_unverified(
           socket, from, from_length, payload.size(),
           {proto::ErrorCode::kHelloFirst, "send hello, then join with the cookie"}, request.id);

@@ -46,6 +46,10 @@ WsSession::~WsSession() {
   if (member_) config_.hub->detach(*member_);
 }
 
+void WsSession::authenticated(std::shared_ptr<const proto::JwtClaims> claims) noexcept {
+  if (member_) config_.hub->grant(*member_, std::move(claims));
+}
+
 void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept {
   if (stage_ == Stage::kOpen) feed(bytes);
 }
@@ -152,6 +156,12 @@ void WsSession::cut_off_slow(void* self, StreamMember::Why why) noexcept {
   }
   if (why == StreamMember::Why::kRateLimited) {
     return session.end(proto::ws_close::kPolicyViolation, "rate limit exceeded", true);
+  }
+  if (why == StreamMember::Why::kUnauthorized) {
+    return session.end(proto::ws_close::kUnauthorized, "unauthorized", false);
+  }
+  if (why == StreamMember::Why::kExpired) {
+    return session.end(proto::ws_close::kTokenExpired, "token expired", false);
   }
   // Its backlog is what it could not take: the close frame goes right behind the frame
   // being sent now, so the client learns why at once.

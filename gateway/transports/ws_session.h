@@ -15,6 +15,7 @@
 #include "gateway/transports/stream_member.h"
 #include "gateway/transports/unfinished_messages.h"
 #include "gateway/transports/ws_service.h"
+#include "proto/auth/jwt.h"
 #include "proto/ws/ws_frame.h"
 #include "proto/ws/ws_parser.h"
 
@@ -49,6 +50,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   ~WsSession() override;
 
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
+  // --auth: the upgrade carried a valid token (its member needs no auth frame).
+  void authenticated(std::shared_ptr<const proto::JwtClaims> claims) noexcept;
   void on_idle(core::Connection& conn) noexcept override;
   void on_shutdown(core::Connection& conn) noexcept override;
 

@@ -101,6 +101,20 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
     case kPing:
       out.op = RequestOp::kPing;
       return {};
+    case kAuth:
+      out.op = RequestOp::kAuth;
+      out.token = in.rest();
+      if ((flags & kFlagCookie) != 0) {  // (UDP) the cookie ends the frame
+        if (out.token.size() < kCookieBytes) {
+          return fail(ErrorCode::kBadCookie, "a cookie is 16 bytes");
+        }
+        out.cookie = out.token.substr(out.token.size() - kCookieBytes);
+        out.token.remove_suffix(kCookieBytes);
+      }
+      if (out.token.empty() || out.token.size() > kMaxTokenBytes) {
+        return fail(ErrorCode::kBadRequest, "a token is 1 to 8192 bytes");
+      }
+      return {};
     case kPresence:
       out.op = RequestOp::kPresence;
       break;
@@ -281,6 +295,14 @@ size_t write_session(std::byte* out, std::string_view token, bool resumed,
   Writer w(out);
   w.header(kSessionReply, resumed ? kFlagResumed : 0, id);
   w.room(token.substr(0, 64));  // a u8 length and the bytes
+  return w.size();
+}
+
+size_t write_auth(std::byte* out, std::string_view sub, int64_t exp, std::string_view id) noexcept {
+  Writer w(out);
+  w.header(kAuthReply, 0, id);
+  w.u64(static_cast<uint64_t>(exp));
+  w.room(sub.substr(0, 64));  // a u8 length and the bytes
   return w.size();
 }
 

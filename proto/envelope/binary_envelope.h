@@ -28,6 +28,8 @@ inline constexpr uint8_t kPing = 0x05;
 inline constexpr uint8_t kPresence = 0x06;  // room
 // session: [flag kFlagToken: u8 token length, token, u16 count, count x (room, u64 seq)]
 inline constexpr uint8_t kSession = 0x07;
+// auth: token (the rest of the frame) [flag kFlagCookie: then a 16-byte cookie, UDP]
+inline constexpr uint8_t kAuth = 0x08;
 // Server to client.
 // joined: room, u64 seq, u8 epoch length, epoch, u8 member length, member
 inline constexpr uint8_t kJoined = 0x81;
@@ -46,6 +48,8 @@ inline constexpr uint8_t kPresenceList = 0x89;
 inline constexpr uint8_t kPresenceEvent = 0x8a;
 // session answer: u8 token length, token (flag kFlagResumed: the session was taken back)
 inline constexpr uint8_t kSessionReply = 0x8b;
+// auth answer: i64 exp (seconds since the epoch, 0: never), u8 sub length, sub
+inline constexpr uint8_t kAuthReply = 0x8c;
 inline constexpr uint8_t kEventJoin = 1;
 inline constexpr uint8_t kEventLeave = 2;
 
@@ -58,6 +62,7 @@ inline constexpr uint8_t kFlagInfo = 0x08;      // join: presence info follows
 inline constexpr uint8_t kFlagEvent =
     0x08;  // pub (after the key), msg (after the seq): an event name
 inline constexpr uint8_t kFlagPresence = 0x10;   // join: send this member presence notices
+inline constexpr uint8_t kFlagCookie = 0x04;     // auth (UDP): a 16-byte cookie ends the frame
 inline constexpr uint8_t kFlagRecovered = 0x04;  // joined: the resume was recovered
 inline constexpr uint8_t kFlagResumed = 0x08;    // joined: the join asked to resume
 inline constexpr uint8_t kFlagDuplicate = 0x04;  // ack: the key was seen; the first seq
@@ -97,6 +102,7 @@ size_t write_error(std::byte* out, ErrorCode code, std::string_view message,
 size_t write_gap(std::byte* out, std::string_view room, uint64_t from, uint64_t to) noexcept;
 size_t write_cookie(std::byte* out, std::span<const std::byte, kCookieBytes> cookie) noexcept;
 size_t write_pong(std::byte* out, std::string_view id) noexcept;
+size_t write_auth(std::byte* out, std::string_view sub, int64_t exp, std::string_view id) noexcept;
 size_t write_session(std::byte* out, std::string_view token, bool resumed,
                      std::string_view id) noexcept;
 

@@ -40,6 +40,12 @@ const char* error_code_name(ErrorCode code) noexcept {
       return "disconnected";
     case ErrorCode::kRateLimited:
       return "rate_limited";
+    case ErrorCode::kUnauthorized:
+      return "unauthorized";
+    case ErrorCode::kTokenExpired:
+      return "token_expired";
+    case ErrorCode::kForbidden:
+      return "forbidden";
   }
   return "unknown";
 }

@@ -8,7 +8,7 @@
 
 namespace rg::proto {
 
-enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing, kPresence, kSession };
+enum class RequestOp : uint8_t { kJoin, kLeave, kPub, kHello, kPing, kPresence, kSession, kAuth };
 
 struct Request {
   RequestOp op = RequestOp::kPing;
@@ -40,6 +40,8 @@ struct Request {
   std::string_view session;
   std::string_view offsets;
   bool offsets_json = false;
+  // auth: a JWT (1 to kMaxTokenBytes bytes).
+  std::string_view token;
 };
 
 // Error codes, shared by both wire forms (the binary form sends the number).
@@ -62,6 +64,9 @@ enum class ErrorCode : uint8_t {
   kDraining = 15,      // the gateway is shutting down: reconnect (to another gateway)
   kDisconnected = 16,  // the server (its API) disconnected the connection
   kRateLimited = 17,   // over --rate-limit-msgs or --rate-limit-bytes: not executed
+  kUnauthorized = 18,  // --auth required: no valid token (the connection is closed)
+  kTokenExpired = 19,  // the token expired: refresh it within --token-grace, or be closed
+  kForbidden = 20,     // the token does not allow this room (join or pub)
 };
 
 struct RequestError {
@@ -80,6 +85,7 @@ inline constexpr size_t kMaxKeyBytes = 64;
 inline constexpr size_t kMaxEpochBytes = 64;
 inline constexpr size_t kMaxSessionBytes = 64;
 inline constexpr size_t kMaxEventBytes = 64;
+inline constexpr size_t kMaxTokenBytes = 8192;
 
 // 1 to 128 bytes of ASCII letters, digits and _ . : -
 bool is_valid_room_name(std::string_view room) noexcept;

@@ -1,6 +1,7 @@
 #include "proto/envelope/json_envelope.h"
 
 #include "proto/base64.h"
+#include "proto/json_string.h"
 
 #include <simdjson.h>
 #include <charconv>
@@ -208,12 +209,13 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   std::string_view op;
   bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
   bool have_since = false, have_epoch = false, have_info = false, have_presence = false,
-       have_key = false, have_session = false, have_rooms = false, have_event = false;
+       have_key = false, have_session = false, have_rooms = false, have_event = false,
+       have_token = false;
   // A field of the wrong type is reported only if the op uses that field (a ping's "room"
   // is as ignored as any unknown field), and only after the whole request was found to
   // be valid JSON, with its id.
   RequestError op_error, id_error, room_error, echo_error, since_error, epoch_error, info_error,
-      presence_error, key_error, session_error, rooms_error, event_error;
+      presence_error, key_error, session_error, rooms_error, event_error, token_error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -351,6 +353,17 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
       if (out.session.size() > kMaxSessionBytes) {
         session_error = fail(ErrorCode::kBadRequest, "\"session\" is longer than 64 bytes");
       }
+    } else if (key == "token") {
+      if (have_token) return fail(ErrorCode::kBadRequest, "\"token\" appears twice");
+      have_token = true;
+      auto read = [&](od::value& v) { return !v.get_string().get(out.token); };
+      if (!typed_field(value, od::json_type::string, read, token_error,
+                       fail(ErrorCode::kBadRequest, "\"token\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+      if (!token_error && (out.token.empty() || out.token.size() > kMaxTokenBytes)) {
+        token_error = fail(ErrorCode::kBadRequest, "\"token\" must be 1 to 8192 bytes");
+      }
     } else if (key == "rooms") {
       if (have_rooms) return fail(ErrorCode::kBadRequest, "\"rooms\" appears twice");
       have_rooms = true;
@@ -406,9 +419,14 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   } else if (op == "ping") {
     out.op = RequestOp::kPing;
     return {};
+  } else if (op == "auth") {
+    out.op = RequestOp::kAuth;
+    if (token_error) return token_error;
+    if (!have_token) return fail(ErrorCode::kBadRequest, "missing \"token\"");
+    return {};
   } else {
     return fail(ErrorCode::kUnknownOp,
-                "unknown \"op\" (join, leave, pub, presence, session, ping)");
+                "unknown \"op\" (join, leave, pub, presence, session, auth, ping)");
   }
   if (room_error) return room_error;
   if (!have_room) return fail(ErrorCode::kBadRequest, "missing \"room\"");
@@ -620,6 +638,15 @@ void append_json_session(std::string& out, std::string_view token, bool resumed,
   out += "{\"op\":\"session\",\"session\":\"";
   out += token;  // digits, '-' and hex digits
   out += resumed ? "\",\"resumed\":true" : "\",\"resumed\":false";
+  append_id(out, id);
+  out += '}';
+}
+
+void append_json_auth(std::string& out, std::string_view sub, int64_t exp, std::string_view id) {
+  out += "{\"op\":\"auth\",\"sub\":";
+  append_json_string(out, sub);
+  out += ",\"exp\":";
+  out += std::to_string(exp);
   append_id(out, id);
   out += '}';
 }

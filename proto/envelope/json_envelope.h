@@ -76,6 +76,8 @@ void append_json_error(std::string& out, ErrorCode code, std::string_view messag
                        std::string_view id);
 void append_json_gap(std::string& out, std::string_view room, uint64_t from, uint64_t to);
 void append_json_pong(std::string& out, std::string_view id);
+// The answer to auth: the token's subject and expiry (seconds since the epoch; 0: never).
+void append_json_auth(std::string& out, std::string_view sub, int64_t exp, std::string_view id);
 void append_json_session(std::string& out, std::string_view token, bool resumed,
                          std::string_view id);
 

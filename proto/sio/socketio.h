@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/json_string.h"  // (append_json_string, which its users write packets with)
+
 namespace rg::proto {
 
 enum class SioType : uint8_t {
@@ -61,8 +63,5 @@ bool is_reserved_sio_event(std::string_view name) noexcept;
 // payload, if any, follows.
 void append_sio_head(std::string& out, SioType type, std::string_view nsp = "/",
                      size_t attachments = 0, bool has_id = false, uint64_t id = 0);
-
-// Appends `text` as a JSON string (quoted and escaped).
-void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace rg::proto

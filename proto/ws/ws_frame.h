@@ -27,6 +27,8 @@ inline constexpr uint16_t kInternalError = 1011;
 inline constexpr uint16_t kServiceRestart = 1012;  // IANA: the server restarts; reconnect
 // ringgate's own (4000-4999 are the application's): the server API disconnected it.
 inline constexpr uint16_t kDisconnected = 4000;
+inline constexpr uint16_t kTokenExpired = 4001;  // --auth: not refreshed within --token-grace
+inline constexpr uint16_t kUnauthorized = 4003;  // --auth: no valid token in time
 }  // namespace ws_close
 
 // Codes a peer may send in a close frame: those RFC 6455 7.4.1 defines for use on the wire

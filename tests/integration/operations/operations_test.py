@@ -74,13 +74,20 @@ async def until(gw, check, what, limit=10):
         await asyncio.sleep(0.05)
 
 
-async def udp_member(gw, room):
+async def udp_hello(gw):
+    """A UDP socket toward the gateway and the cookie its hello got."""
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", gw.udp))
     sock.setblocking(False)
     sock.send(env(0x04, with_room=False, rest=b"\x00" * 29))
     cookie = parse_env(await asyncio.wait_for(loop.sock_recv(sock, 65536), 5))["cookie"]
+    return sock, cookie
+
+
+async def udp_member(gw, room):
+    loop = asyncio.get_running_loop()
+    sock, cookie = await udp_hello(gw)
     sock.send(env(0x01, room, cookie, id_=b"j"))
     assert parse_env(await asyncio.wait_for(loop.sock_recv(sock, 65536), 5))["op"] == 0x81
     return sock

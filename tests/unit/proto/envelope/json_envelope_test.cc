@@ -247,7 +247,7 @@ TEST(JsonEnvelope, ErrorRepliesRepeatTheIdWhenItWasRead) {
   append_json_error(out, p.error.code, p.error.message, p.request.id);
   EXPECT_EQ(
       out,
-      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, presence, session, ping)","id":"q1"})J");
+      R"J({"op":"error","code":"unknown_op","message":"unknown \"op\" (join, leave, pub, presence, session, auth, ping)","id":"q1"})J");
 }
 
 TEST(JsonEnvelope, APublishMayNameItsEvent) {
@@ -430,6 +430,34 @@ TEST(JsonEnvelope, ReadsSessionRequests) {
   std::string out;
   append_json_session(out, "0-ff", true, "2");
   EXPECT_EQ(out, R"({"op":"session","session":"0-ff","resumed":true,"id":2})");
+}
+
+}  // namespace
+}  // namespace rg::proto
+
+namespace rg::proto {
+namespace {
+
+RequestError parse_padded(JsonRequestParser& parser, std::string text, Request& r) {
+  size_t size = text.size();
+  text.append(kJsonPadding, ' ');
+  static std::string keep;  // the request's views point into the text
+  keep = std::move(text);
+  return parser.parse(std::string_view(keep.data(), size), r);
+}
+
+TEST(JsonEnvelope, AuthCarriesItsToken) {
+  JsonRequestParser parser;
+  Request r;
+  ASSERT_FALSE(parse_padded(parser, R"({"op":"auth","token":"a.b.c","id":1})", r));
+  EXPECT_EQ(r.op, RequestOp::kAuth);
+  EXPECT_EQ(r.token, "a.b.c");
+  EXPECT_EQ(parse_padded(parser, R"({"op":"auth"})", r).code, ErrorCode::kBadRequest);
+  EXPECT_EQ(parse_padded(parser, R"({"op":"auth","token":""})", r).code, ErrorCode::kBadRequest);
+  EXPECT_EQ(parse_padded(parser, R"({"op":"auth","token":7})", r).code, ErrorCode::kBadRequest);
+  std::string reply;
+  append_json_auth(reply, "u\"1", 42, "1");
+  EXPECT_EQ(reply, R"({"op":"auth","sub":"u\"1","exp":42,"id":1})");
 }
 
 }  // namespace
