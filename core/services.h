@@ -44,6 +44,9 @@ class StreamService {
   // refused past --max-connections or while the process is out of descriptors. Empty:
   // such connections are closed without a word. Lives as long as the service.
   virtual std::string_view refusal() const noexcept { return {}; }
+  // What tells a peer that its address has too many connections, or opens them too fast
+  // (WebSocket: 429). Empty: closed at once without a word (raw TCP).
+  virtual std::string_view address_refusal() const noexcept { return {}; }
 };
 
 class DatagramService {

@@ -162,7 +162,9 @@ bool DatagramSocket::send_copy_to(const sockaddr* to, socklen_t to_length,
 }
 
 Shard::Shard(ShardConfig config)
-    : config_(config), kernel_sndbuf_(size_t{config.sndbuf} * 2 /* the kernel doubles it */) {
+    : config_(config),
+      kernel_sndbuf_(size_t{config.sndbuf} * 2 /* the kernel doubles it */),
+      ip_limits_(config.ip_limits) {
   wake_fd_ = eventfd(0, EFD_CLOEXEC);
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
@@ -569,13 +571,37 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
       ::close(fd);
       ++stats_.rejected;
     }
+  } else if (uint64_t key =
+                 config_.ip_limits.on() && !listener.keep_while_shedding ? IpLimits::key_of(fd) : 0;
+             key != 0 && refuse_address(listener, fd, key)) {
+    // (told and closed, or closed: its place in open_connections is given back)
   } else {
     ++stats_.accepted;
     Connection& conn = allocate_connection(fd);
+    conn.ip_key_ = key;
     conn.keep_while_shedding_ = listener.keep_while_shedding;
     open_session(conn, *listener.service);
   }
   if (!listener.armed && accepting(listener)) arm_accept(listener);
+}
+
+bool Shard::refuse_address(Listener& listener, int fd, uint64_t key) noexcept {
+  IpLimits::Verdict verdict = ip_limits_.admit(key, now_ms_);
+  if (verdict == IpLimits::Verdict::kAdmit) return false;
+  ++(verdict == IpLimits::Verdict::kTooMany ? stats_.refused_conns_per_ip
+                                            : stats_.refused_conn_rate_per_ip);
+  std::string_view answer = listener.service->address_refusal();
+  if (!answer.empty() && refusing_ < kMaxRefusing) {
+    ++refusing_;
+    Connection& conn = allocate_connection(fd);
+    conn.refusing_ = true;
+    conn.session_ = std::make_unique<RefusalSession>(conn, answer);
+    arm_recv(conn);
+  } else {
+    config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+    ::close(fd);
+  }
+  return true;
 }
 
 void Shard::maybe_detach(Connection& conn) noexcept {
@@ -597,6 +623,10 @@ void Shard::maybe_detach(Connection& conn) noexcept {
 
 void Shard::release_slot(Connection& conn) noexcept {
   timers_->cancel(conn.idle_timer_);
+  if (conn.ip_key_ != 0) {
+    ip_limits_.release(conn.ip_key_);
+    conn.ip_key_ = 0;
+  }
   conn.state_ = Connection::State::kFree;
   conn.held_ = false;
   // Late completions for the old connection carry the old generation and are ignored.

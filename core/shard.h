@@ -18,6 +18,7 @@
 #include "core/byte_block.h"
 #include "core/connection.h"
 #include "core/endpoint.h"
+#include "core/ip_limits.h"
 #include "core/services.h"
 #include "core/shard_stats.h"
 #include "core/timer_wheel.h"
@@ -53,6 +54,9 @@ struct ShardConfig {
   uint32_t quiet_ms = 1000;
   std::atomic<int>* open_connections = nullptr;  // shared by all shards
   int max_connections = 1 << 20;
+  // Per client address, this shard's share (listeners kept while shedding are exempt:
+  // the admin listener).
+  IpLimitConfig ip_limits;
 };
 
 // One in-flight UDP send: its message header, address and the bytes it keeps alive.
@@ -216,6 +220,9 @@ class Shard {
   // Out of descriptors: accepts what waits in the listener's backlog with the reserve
   // descriptor, tells each peer it is refused and closes it at once.
   void refuse_without_descriptors(Listener& listener) noexcept;
+  // Past the per-address limits: told (the service's address_refusal) and closed, or
+  // closed at once; true when refused.
+  bool refuse_address(Listener& listener, int fd, uint64_t key) noexcept;
   // The shard has been quiet for a while: tables that grew with a crowd give memory back.
   void release_idle_memory() noexcept;
 
@@ -253,6 +260,7 @@ class Shard {
   std::vector<std::unique_ptr<SendContext>> send_pool_;
   size_t kernel_sndbuf_;  // what a full kernel send buffer holds (0: autotuned, not counted)
   size_t live_connections_ = 0;
+  IpLimits ip_limits_;
   size_t refusing_ = 0;  // connections accepted past the limit, being told so
   int reserve_fd_ = -1;  // given up for a moment to accept and refuse when out of descriptors
   size_t udp_sends_in_flight_ = 0;

@@ -36,10 +36,12 @@ struct ShardStats {
   Counter rx_no_buffers;  // -ENOBUFS from the provided-buffer ring
   Counter udp_rx;
   Counter udp_tx;
-  Counter udp_dropped;   // truncated datagrams, or no send slot free
-  Counter close_resets;  // closed with a reset: cut off, or its last bytes untaken in time
-  Counter refused;       // over --max-connections or out of descriptors: told and closed
-  Counter adopted;       // connections handed over from another shard
+  Counter udp_dropped;           // truncated datagrams, or no send slot free
+  Counter close_resets;          // closed with a reset: cut off, or its last bytes untaken in time
+  Counter refused;               // over --max-connections or out of descriptors: told and closed
+  Counter adopted;               // connections handed over from another shard
+  Counter refused_conns_per_ip;  // past --max-conns-per-ip (this shard's share)
+  Counter refused_conn_rate_per_ip;  // past --conn-rate-per-ip (this shard's share)
 
   Counter busy_ns;  // time the loop spent awake (not in io_uring_enter waiting)
   std::array<ProtocolStats, kProtocols> protocols;

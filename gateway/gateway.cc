@@ -279,6 +279,13 @@ int run_gateway(const Options& options) {
     config.on_quiet = &release_free_memory;
     config.open_connections = &open_connections;
     config.max_connections = static_cast<int>(options.max_connections);
+    // Each shard takes its share of the per-address limits (the kernel spreads one
+    // address's connections over the shards).
+    auto share = [&](uint32_t limit) {
+      return limit == 0 ? 0 : (limit + shard_count - 1) / shard_count;
+    };
+    config.ip_limits.max_conns = share(options.max_conns_per_ip);
+    config.ip_limits.conn_rate = share(options.conn_rate_per_ip);
     auto shard = std::make_unique<core::Shard>(config);
     RoomHub& hub = *hubs[i];
     FrontDoorConfig shard_front = front_config;

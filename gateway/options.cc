@@ -252,6 +252,17 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "quiet second) before it is closed (WebSocket 1008)")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  app.add_option("--max-conns-per-ip", o.max_conns_per_ip,
+                 "TCP connections (WebSocket, Socket.IO, raw TCP) one client address may have "
+                 "open; past it upgrades get 429 and raw TCP is closed at once (0: no limit; "
+                 "each shard holds its share, rounded up)")
+      ->check(CLI::Range(0u, 1u << 24))
+      ->capture_default_str();
+  app.add_option("--conn-rate-per-ip", o.conn_rate_per_ip,
+                 "New TCP connections per second one client address may open, in bursts of as "
+                 "many (0: no limit; per shard, its share)")
+      ->check(CLI::Range(0u, 1u << 24))
+      ->capture_default_str();
   app.add_option("--auth", o.auth,
                  "required: every client needs a JWT (?token=, Authorization: Bearer, or an auth "
                  "request first; Socket.IO: CONNECT's auth {token}) and joins and publishes as "

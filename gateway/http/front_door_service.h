@@ -22,6 +22,13 @@ class FrontDoorService final : public core::StreamService {
            "Content-Length: 21\r\nConnection: close\r\n\r\ntoo many connections\n";
   }
 
+  // Past --max-conns-per-ip or --conn-rate-per-ip: 429.
+  std::string_view address_refusal() const noexcept override {
+    return "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+           "Content-Length: 39\r\nConnection: close\r\n\r\ntoo many connections from your "
+           "address\n";
+  }
+
  private:
   FrontDoorConfig config_;
 };

@@ -42,6 +42,8 @@ MetricsSnapshot take_snapshot(const MetricsSources& sources) {
     s.protocol_errors += shard->protocol_errors;
     s.refused += shard->refused;
     s.idle_timeouts += shard->idle_timeouts;
+    s.refused_conns_per_ip += shard->refused_conns_per_ip;
+    s.refused_conn_rate_per_ip += shard->refused_conn_rate_per_ip;
     s.shards.push_back(figures);
   }
   for (const RoomHub* hub : sources.hubs) {

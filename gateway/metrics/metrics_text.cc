@@ -90,9 +90,8 @@ std::string metrics_text(const MetricsSnapshot& s, const ProcessFigures& process
              "Requests or connections refused by a rate limit.");
   out.sample(PrometheusText::label("limit", "messages"), s.rate_limited_messages);
   out.sample(PrometheusText::label("limit", "bytes"), s.rate_limited_bytes);
-  for (const char* limit : {"conns_per_ip", "conn_rate_per_ip"}) {
-    out.sample(PrometheusText::label("limit", limit), uint64_t{0});
-  }
+  out.sample(PrometheusText::label("limit", "conns_per_ip"), s.refused_conns_per_ip);
+  out.sample(PrometheusText::label("limit", "conn_rate_per_ip"), s.refused_conn_rate_per_ip);
   out.family("ringgate_rate_limited_disconnects_total", Type::kCounter,
              "Connections cut off for going on past their rate limits for --rate-limit-grace.");
   out.sample({}, s.rate_cut_off);

@@ -396,12 +396,54 @@ async def case_rate_limits(gw):
           f"{counted:.0f} refusals counted")
 
 
+async def upgrade_status(gw):
+    reader, writer = await asyncio.open_connection("127.0.0.1", gw.ws)
+    writer.write(b"GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)).decode()
+    writer.close()
+    return int(head.split(" ")[1]), head
+
+
+async def case_ip_limits(gw):
+    """--max-conns-per-ip 4 --conn-rate-per-ip 6 on one shard: a fifth connection from the
+    address is refused (WebSocket 429, raw TCP closed at once), one closed frees a place;
+    faster than 6 a second they are refused; the admin listener is exempt; all counted."""
+    held = [await websockets.connect(f"ws://127.0.0.1:{gw.ws}/") for _ in range(4)]
+    status, head = await upgrade_status(gw)
+    assert status == 429 and "Retry-After: 1" in head, head
+    reader, writer = await asyncio.open_connection("127.0.0.1", gw.tcp)
+    assert await asyncio.wait_for(reader.read(100), 5) == b""  # closed at once
+    writer.close()
+    _, samples = await scrape(gw)  # the admin listener still answers
+    assert samples['ringgate_rate_limited_total{limit="conns_per_ip"}'] == 2, samples
+    await held[0].close()
+    await asyncio.sleep(1.2)  # the rate bucket refills
+    held[0] = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    await held[0].send('{"op":"ping","id":1}')
+    assert json.loads(await asyncio.wait_for(held[0].recv(), 5))["op"] == "pong"
+    for ws in held:
+        await ws.close()
+    await asyncio.sleep(1.2)
+    # The rate: a burst of 6, then refusals.
+    statuses = []
+    for _ in range(10):
+        status, _ = await upgrade_status(gw)
+        statuses.append(status)
+    assert statuses[:6] == [101] * 6 and statuses[6:].count(429) >= 3, statuses
+    _, samples = await scrape(gw)
+    assert samples['ringgate_rate_limited_total{limit="conn_rate_per_ip"}'] >= 3, samples
+    print(f"  a fifth connection refused (429, TCP closed); rate: {statuses}")
+
+
 CASES = {
     "metrics": ([], case_metrics, {"shards": 2}, {}),
     "drain": (["--drain-timeout", "4"], case_drain, {"shards": 2}, {}),
     "config": (["--config", CONFIG_FILE], case_config, {"shards": 1}, {}),
     "rate-limits": (["--rate-limit-msgs", "20", "--rate-limit-grace", "1"], case_rate_limits,
                     {"shards": 2}, {}),
+    "ip-limits": (["--max-conns-per-ip", "4", "--conn-rate-per-ip", "6"], case_ip_limits,
+                  {"shards": 1}, {}),
 }
 
 
