@@ -312,6 +312,10 @@ void ApiService::rooms(FrontDoor& door, object args) noexcept {
                            "limit is 1 to " + std::to_string(kMaxRoomsLimit));
     }
   }
+  busiest_rooms(door, limit);
+}
+
+void ApiService::busiest_rooms(FrontDoor& door, size_t limit) noexcept {
   ApiCall* call = start_call(door);
   if (call == nullptr) return;
   unsigned shards = hub_.mailbox().shards();

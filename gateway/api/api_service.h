@@ -72,6 +72,9 @@ class ApiService final : public core::ShardMailbox::Service {
   // An ApiCall has answered: it is destroyed at the end of the tick.
   void finished(ApiCall& call) noexcept;
 
+  // The dashboard's busiest rooms (the admin listener's own page: no key), as /api/rooms.
+  void busiest_rooms(FrontDoor& door, size_t limit) noexcept;
+
   // Writes an error answer.
   static void respond_error(FrontDoor& door, int status, std::string_view code,
                             std::string_view message) noexcept;

@@ -4,6 +4,8 @@
 //   GET /readyz  200 while every shard serves; 503 while starting or stopping
 //   GET /metrics Prometheus text format 0.0.4 (gateway/metrics/metrics_text.h)
 //   POST /api/…  the server API (gateway/api/api_service.h)
+//   GET /        the live dashboard (gateway/dashboard/), polling /dashboard.json and
+//                /dashboard/rooms.json
 // Anything else: 404 (405 for a method other than GET or HEAD on a known path).
 
 #include <atomic>
@@ -28,6 +30,11 @@ class AdminHandler final : public HttpHandler {
                   std::string_view body) noexcept override;
 
  private:
+  // The dashboard: its page and files, /dashboard.json, /dashboard/rooms.json. False when
+  // `path` is none of them.
+  bool serve_dashboard(FrontDoor& door, const proto::HttpRequest& request,
+                       std::string_view path) noexcept;
+
   const std::atomic<bool>& ready_;
   const MetricsSources& sources_;
   ApiService& api_;
