@@ -19,6 +19,7 @@
 #include "core/connection.h"
 #include "core/endpoint.h"
 #include "core/ip_limits.h"
+#include "core/log.h"
 #include "core/services.h"
 #include "core/shard_stats.h"
 #include "core/timer_wheel.h"
@@ -57,6 +58,7 @@ struct ShardConfig {
   // Per client address, this shard's share (listeners kept while shedding are exempt:
   // the admin listener).
   IpLimitConfig ip_limits;
+  ShardLog* log = nullptr;  // this shard's end of the process' log (null: none)
 };
 
 // One in-flight UDP send: its message header, address and the bytes it keeps alive.
@@ -175,6 +177,10 @@ class Shard {
   ShardStats& stats() noexcept { return stats_; }
   TimerWheel& timers() noexcept { return *timers_; }
   uint64_t now_ms() const noexcept { return now_ms_; }
+  // A notable event for the process' log (rate-limited, never blocking: core/log.h).
+  void log(LogLevel level, std::string_view event, std::string_view detail) noexcept {
+    if (config_.log != nullptr) config_.log->log(level, event, detail, now_ms_ != 0 ? now_ms_ : 1);
+  }
   // When the loop last woke, in monotonic nanoseconds (the same clock reading as now_ms()).
   uint64_t now_ns() const noexcept { return now_ns_; }
 

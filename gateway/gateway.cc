@@ -94,7 +94,6 @@ HubConfig hub_config(const Options& options) {
     config.auth.first_ms = static_cast<uint64_t>(options.handshake_timeout_s * 1000);
     config.auth.grace_ms = static_cast<uint64_t>(options.token_grace_s * 1000);
     proto::JwtVerifier check(config.auth.jwt);  // a bad key stops the start-up here
-    std::fprintf(stderr, "ringgate: --auth required; tokens: %s\n", check.allowed().c_str());
   }
   return config;
 }
@@ -150,17 +149,28 @@ void drain_and_stop(core::Bus& bus, std::vector<std::unique_ptr<core::Shard>>& s
 
 int run_gateway(const Options& options) {
   core::UringSupport uring = core::probe_io_uring();
-  uint64_t descriptors = core::raise_descriptor_limit();
-  if (descriptors < options.max_connections + 64) {
-    std::fprintf(stderr,
-                 "ringgate: warning: only %llu file descriptors may be open, fewer than "
-                 "--max-connections %llu; raise the hard limit (ulimit -Hn) or run as root\n",
-                 static_cast<unsigned long long>(descriptors),
-                 static_cast<unsigned long long>(options.max_connections));
-  }
-
   std::vector<int> cpus = core::allowed_cpus();
   unsigned shard_count = options.shards != 0 ? options.shards : static_cast<unsigned>(cpus.size());
+  // The log: shards queue their events, its thread writes them (core/log.h). The main
+  // thread's own lines keep their text form unless --log-format json.
+  core::Logger logger(options.log_format == "json", shard_count);
+  auto say = [&](core::LogLevel level, std::string_view event, const std::string& text) {
+    if (logger.json()) {
+      std::string_view detail = text;
+      if (detail.starts_with("ringgate: ")) detail.remove_prefix(10);
+      logger.write(level, event, detail);
+    } else {
+      std::fprintf(stderr, "%s\n", text.c_str());
+    }
+  };
+  uint64_t descriptors = core::raise_descriptor_limit();
+  if (descriptors < options.max_connections + 64) {
+    say(core::LogLevel::kWarn, "descriptors",
+        "ringgate: warning: only " + std::to_string(descriptors) +
+            " file descriptors may be open, fewer than --max-connections " +
+            std::to_string(options.max_connections) +
+            "; raise the hard limit (ulimit -Hn) or run as root");
+  }
 
   // Signals are taken by sigwait() on this thread only; shards inherit the mask.
   const sigset_t stop_signals = core::block_stop_signals();
@@ -209,6 +219,10 @@ int run_gateway(const Options& options) {
   // shards tear down.
   core::Bus bus(shard_count);
   HubConfig rooms = hub_config(options);
+  if (rooms.auth.required) {
+    say(core::LogLevel::kInfo, "auth",
+        "ringgate: --auth required; tokens: " + proto::JwtVerifier(rooms.auth.jwt).allowed());
+  }
   // Every room's owner divides the idle-room budget with the other shards.
   rooms.owner.max_idle_rooms = std::max<uint64_t>(1, options.max_idle_rooms / shard_count);
   rooms.owner.history_total_bytes = options.history_total / shard_count;  // likewise
@@ -245,7 +259,11 @@ int run_gateway(const Options& options) {
   // The server API: one service per shard (disconnects and the busiest rooms are asked of
   // every shard); the admin listener's shard takes the requests.
   ApiConfig api_config;
-  if (!options.api_key_file.empty()) api_config.key = read_api_key(options.api_key_file);
+  if (!options.api_key_file.empty()) {
+    std::string warning;
+    api_config.key = read_api_key(options.api_key_file, warning);
+    if (!warning.empty()) say(core::LogLevel::kWarn, "api_key", "ringgate: warning: " + warning);
+  }
   std::vector<std::unique_ptr<ApiService>> api_services;
   for (unsigned i = 0; i < shard_count; ++i) {
     api_services.push_back(std::make_unique<ApiService>(*hubs[i], api_config, metric_sources));
@@ -286,6 +304,7 @@ int run_gateway(const Options& options) {
     };
     config.ip_limits.max_conns = share(options.max_conns_per_ip);
     config.ip_limits.conn_rate = share(options.conn_rate_per_ip);
+    config.log = &logger.shard(i);
     auto shard = std::make_unique<core::Shard>(config);
     RoomHub& hub = *hubs[i];
     FrontDoorConfig shard_front = front_config;
@@ -339,12 +358,17 @@ int run_gateway(const Options& options) {
     throw;
   }
 
-  std::fprintf(stderr, "ringgate %s: %u shards on CPUs", kVersion, shard_count);
-  for (unsigned i = 0; i < shard_count; ++i) std::fprintf(stderr, " %d", cpus[i % cpus.size()]);
-  std::fprintf(stderr, "; kernel %s; io_uring %s; allocator %s\n", uring.kernel_release.c_str(),
-               uring.setup_flags_text.c_str(), allocator_name());
-  std::fprintf(stderr, "ringgate: WebSocket unmasking with %s\n",
-               proto::unmask_name(proto::unmask_best()));
+  logger.start();
+  std::string described =
+      std::string("ringgate ") + kVersion + ": " + std::to_string(shard_count) + " shards on CPUs";
+  for (unsigned i = 0; i < shard_count; ++i)
+    described += " " + std::to_string(cpus[i % cpus.size()]);
+  described += "; kernel " + uring.kernel_release + "; io_uring " + uring.setup_flags_text +
+               "; allocator " + allocator_name();
+  say(core::LogLevel::kInfo, "started", described);
+  say(core::LogLevel::kInfo, "unmasking",
+      std::string("ringgate: WebSocket unmasking with ") +
+          proto::unmask_name(proto::unmask_best()));
   std::string line = "ringgate listening tcp=" + tcp.to_string() + " udp=" + udp.to_string() +
                      " ws=" + ws.to_string();
   if (tcp_echo) line += " tcp-echo=" + tcp_echo->to_string();
@@ -353,26 +377,31 @@ int run_gateway(const Options& options) {
   ready.store(true, std::memory_order_release);  // every shard serves
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
+  if (logger.json()) say(core::LogLevel::kInfo, "listening", line);
   notify_systemd("READY=1\nSTATUS=serving: " + line.substr(std::string_view("ringgate ").size()));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  std::fprintf(stderr, "ringgate: %s received, stopping\n",
-               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  say(core::LogLevel::kInfo, "stopping",
+      std::string("ringgate: ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+          " received, stopping");
   ready.store(false, std::memory_order_release);  // /readyz: 503 from now on
   notify_systemd("STOPPING=1\nSTATUS=draining");
   drain_and_stop(bus, shards, options.drain_timeout_s);
+  logger.stop();  // (the shards are stopped: nothing more is queued)
   for (auto& shard : shards) {
     const UnfinishedStats& u = unfinished[shard->index()]->stats();
-    std::fprintf(stderr,
-                 "ringgate shard=%u %s %s %s unfinished_cut_budget=%llu unfinished_cut_late=%llu "
-                 "unfinished_peak=%zu\n",
-                 shard->index(), shard->stats().to_string().c_str(),
-                 hubs[shard->index()]->stats().to_string().c_str(),
-                 sio_services[shard->index()]->stats().to_string().c_str(),
-                 static_cast<unsigned long long>(u.cut_over_budget),
-                 static_cast<unsigned long long>(u.cut_too_slow), u.peak_bytes);
+    char tail[160];
+    std::snprintf(tail, sizeof tail,
+                  "unfinished_cut_budget=%llu unfinished_cut_late=%llu unfinished_peak=%zu",
+                  static_cast<unsigned long long>(u.cut_over_budget),
+                  static_cast<unsigned long long>(u.cut_too_slow), u.peak_bytes);
+    say(core::LogLevel::kInfo, "shard_counters",
+        "ringgate shard=" + std::to_string(shard->index()) + " " + shard->stats().to_string() +
+            " " + hubs[shard->index()]->stats().to_string() + " " +
+            sio_services[shard->index()]->stats().to_string() + " " + tail);
   }
+  say(core::LogLevel::kInfo, "stopped", "ringgate: stopped");
   return 0;
 }
 

@@ -252,6 +252,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "quiet second) before it is closed (WebSocket 1008)")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  app.add_option("--log-format", o.log_format,
+                 "The log on stderr: text, or json (one object per line: ts, level, event, "
+                 "shard, msg); notable events only, at most 20 lines a second per shard")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   app.add_option("--max-conns-per-ip", o.max_conns_per_ip,
                  "TCP connections (WebSocket, Socket.IO, raw TCP) one client address may have "
                  "open; past it upgrades get 429 and raw TCP is closed at once (0: no limit; "

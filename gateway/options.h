@@ -67,9 +67,10 @@ struct Options {
   std::string jwt_public_key_file;  // PEM: RS256, ES256 or EdDSA
   std::string jwt_audience;
   std::string jwt_issuer;
-  double token_grace_s = 30;      // after token_expired, to refresh before the close (4001)
-  uint32_t max_conns_per_ip = 0;  // open TCP connections per client address (0: no limit)
-  uint32_t conn_rate_per_ip = 0;  // new TCP connections per second per address (0: none)
+  double token_grace_s = 30;        // after token_expired, to refresh before the close (4001)
+  std::string log_format = "text";  // text | json (stderr)
+  uint32_t max_conns_per_ip = 0;    // open TCP connections per client address (0: no limit)
+  uint32_t conn_rate_per_ip = 0;    // new TCP connections per second per address (0: none)
   // Echo listeners for load tests (-1: off, 0: the kernel picks a port).
   int tcp_echo_port = -1;
   int udp_echo_port = -1;

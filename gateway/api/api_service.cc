@@ -54,7 +54,7 @@ bool parse_member(std::string_view name, unsigned& shard, uint64_t& member) noex
 
 }  // namespace
 
-std::string read_api_key(const std::string& path) {
+std::string read_api_key(const std::string& path, std::string& warning) {
   std::ifstream in(path);
   std::string key;
   if (!in || !std::getline(in, key)) {
@@ -68,8 +68,7 @@ std::string read_api_key(const std::string& path) {
   if (key.empty()) throw std::runtime_error("the API key file " + path + " is empty");
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    std::fprintf(stderr, "ringgate: warning: %s is readable by other users (chmod 600 it)\n",
-                 path.c_str());
+    warning = path + " is readable by other users (chmod 600 it)";
   }
   return key;
 }

@@ -43,8 +43,9 @@ struct ApiConfig {
 };
 
 // The key in `path` (its first line, white space trimmed). Start-up only: throws
-// std::runtime_error naming the problem (unreadable, empty).
-std::string read_api_key(const std::string& path);
+// std::runtime_error naming the problem (unreadable, empty); `warning` says what is
+// wrong but not fatal (the file is readable by others).
+std::string read_api_key(const std::string& path, std::string& warning);
 
 // The server API's topic on the shards' mailboxes.
 inline constexpr uint8_t kApiTopic = 5;

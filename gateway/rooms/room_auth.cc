@@ -33,6 +33,11 @@ TokenCache::Verdict RoomHub::check_token(std::string_view token) noexcept {
   } else if (verdict.error != proto::JwtError::kNone) {
     ++stats_.auth_invalid;
   }
+  if (verdict.error != proto::JwtError::kNone) {
+    if (core::Shard* shard = mailbox_.shard()) {
+      shard->log(core::LogLevel::kWarn, "auth_failure", proto::jwt_error_text(verdict.error));
+    }
+  }
   return verdict;
 }
 
@@ -74,6 +79,7 @@ void RoomHub::run_auth_deadlines(uint64_t now_ms) noexcept {
       case kFirstToken:
         if (member.claims_) break;
         ++stats_.auth_missing;
+        log(member, "auth_failure", "no token within --handshake-timeout");
         member.cut_off_unauthorized(false);
         break;
       case kExpiry:
@@ -87,7 +93,9 @@ void RoomHub::run_auth_deadlines(uint64_t now_ms) noexcept {
         schedule_auth(member, now_ms + config_.auth.grace_ms, kGrace);
         break;
       case kGrace:
-        if (member.token_expired_) member.cut_off_unauthorized(true);
+        if (!member.token_expired_) break;
+        log(member, "auth_failure", "the token expired and was not refreshed in time");
+        member.cut_off_unauthorized(true);
         break;
     }
   }
@@ -98,6 +106,7 @@ void RoomHub::cut_off(Member& member, WireForm form, proto::RequestError error, 
   // Raw TCP and UDP members say why in the error their cut-off sends (without the id);
   // others hear the error with its id first, then their close (WebSocket 4003 or 4001).
   if (form != WireForm::kTcp && form != WireForm::kUdp) reply_error(member, form, error, id);
+  log(member, "auth_failure", error.message);
   member.cut_off_unauthorized(expired);
 }
 

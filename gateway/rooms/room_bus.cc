@@ -170,6 +170,7 @@ void RoomHub::history(Member& member, std::string_view room, bool has_since, uin
 bool RoomHub::disconnect(uint64_t member_id) noexcept {
   auto it = members_.find(member_id);
   if (it == members_.end() || it->second->closing()) return false;
+  log(*it->second, "disconnected", "by the server API");
   it->second->disconnect();
   return true;
 }

@@ -75,6 +75,7 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
     if (member.queued_bytes() + length > config_.max_outbuf) {
       if (config_.slow_consumer == SlowConsumer::kClose) {
         ++stats_.slow_closed;
+        log(member, "cut_off", "slow consumer: its output is over --max-outbuf");
         member.cut_off_slow();
         continue;
       }

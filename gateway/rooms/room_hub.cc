@@ -283,6 +283,13 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
   }
 }
 
+void RoomHub::log(const Member& member, std::string_view event, std::string_view why) noexcept {
+  if (core::Shard* shard = mailbox_.shard()) {
+    shard->log(core::LogLevel::kWarn, event,
+               "member " + member_name(this->shard(), member.id_) + ": " + std::string(why));
+  }
+}
+
 bool RoomHub::admit_limited(Member& member, WireForm form, size_t bytes,
                             std::string_view id) noexcept {
   if (member.closing()) return false;
@@ -301,6 +308,7 @@ bool RoomHub::admit_limited(Member& member, WireForm form, size_t bytes,
       return false;
     case RateBucket::Verdict::kCutOff:
       ++stats_.rate_cut_off;
+      log(member, "cut_off", "over its rate limits for --rate-limit-grace");
       member.cut_off_rate_limited();
       return false;
   }

@@ -216,6 +216,8 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   class ShardOwnership;
 
   bool admit_limited(Member& member, WireForm form, size_t bytes, std::string_view id) noexcept;
+  // A notable event about `member` for the process' log.
+  void log(const Member& member, std::string_view event, std::string_view why) noexcept;
   // Authentication (room_auth.cc).
   void auth(Member& member, WireForm form, const proto::Request& request) noexcept;
   // False (answered, and the member cut off) when --auth requires a token it lacks.

@@ -190,6 +190,8 @@ void WsSession::on_close(uint16_t code, std::span<const std::byte>) noexcept {
 }
 
 void WsSession::on_error(uint16_t code, const char* why) noexcept {
+  conn_.shard().log(core::LogLevel::kWarn, "protocol_error",
+                    "WebSocket closed " + std::to_string(code) + ": " + why);
   send_close(code, why);
   stage_ = Stage::kClosed;
   if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);
