@@ -27,6 +27,10 @@ struct Membership {
   uint32_t slot = 0;  // this member's index in room->members
   WireForm form = WireForm::kWsJson;
   bool presence_notices = false;  // the member asked for join and leave notices
+  // The owner's notice of this member's own join has come back: the notices after it are
+  // of joins and leaves the owner saw after this member's (earlier ones, still on their
+  // way when it joined here, are not told: it was not in the room for them).
+  bool presence_live = false;
   // A resume is in progress (its PendingReplay is the hub's, found by member and room):
   // live messages wait behind the replay. (A flag, not a pointer: the delivery loop reads
   // every member's membership, which stays 32 bytes.)

@@ -36,11 +36,16 @@ void RoomHub::on_presence(const RoomMessage& message) noexcept {
     std::string json, binary;  // written when the first member of that format needs it
     for (const LocalRoom::Entry& entry : room.members) {
       Member& member = *entry.member;
-      const Membership& membership = member.memberships_[entry.membership];
+      Membership& membership = member.memberships_[entry.membership];
       if (!membership.presence_notices || member.closing()) continue;
-      // Not before its own `joined`, and not about itself.
+      // Not about itself: its own join marks where its notices begin.
+      if (self_here && member.id_ == message.origin_member()) {
+        membership.presence_live = true;
+        continue;
+      }
+      if (!membership.presence_live) continue;
+      // Not before its own `joined`.
       if (membership.replaying && !replay_for(member, membership)->answered) continue;
-      if (self_here && member.id_ == message.origin_member()) continue;
       std::string& body = wire_codec(membership.form).json ? json : binary;
       if (body.empty()) {
         if (&body == &json) {

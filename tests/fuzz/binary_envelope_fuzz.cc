@@ -41,6 +41,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         &entries);
     return 0;
   }
+  if (r.op == RequestOp::kAuth) {
+    // The token (and, with the flag, the cookie) are exactly the rest of the frame.
+    if (r.token.empty() || r.token.size() > rg::proto::kMaxTokenBytes) std::abort();
+    size_t cookie = (data[1] & bin::kFlagCookie) != 0 ? rg::proto::kCookieBytes : 0;
+    if (r.cookie.size() != cookie) std::abort();
+    const auto* token = reinterpret_cast<const uint8_t*>(r.token.data());
+    if (token + r.token.size() + cookie != data + size) std::abort();
+    return 0;
+  }
   if (!rg::proto::is_valid_room_name(r.room)) std::abort();
   std::string again;
   uint8_t op = r.op == RequestOp::kJoin       ? bin::kJoin

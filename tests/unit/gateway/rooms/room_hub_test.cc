@@ -324,6 +324,27 @@ TEST_F(RoomHubTest, PresenceCountsMembersAndTellsThoseWhoAsked) {
   hub_.attach(b_);
 }
 
+// A watcher hears the joins its room's owner saw after its own, not those still on their
+// way to its shard when it joined (under load, another shard's join could be told to a
+// watcher that joined after it: sessions.presence flaked under TSan).
+TEST_F(RoomHubTest, AWatcherHearsOnlyTheJoinsAfterItsOwn) {
+  hub_.handle(b_, WireForm::kWsJson, request(proto::RequestOp::kJoin, "r"));
+  proto::Request watch = request(proto::RequestOp::kJoin, "r");
+  watch.presence = true;
+  hub_.handle(a_, WireForm::kWsJson, watch);  // before the owner has told b's join
+  mailbox_.on_tick();
+  for (const std::string& reply : a_.replies) {
+    EXPECT_EQ(reply.find(R"("event":"join")"), std::string::npos) << reply;
+  }
+  RecordingMember c;
+  hub_.attach(c);
+  hub_.handle(c, WireForm::kWsJson, request(proto::RequestOp::kJoin, "r"));
+  mailbox_.on_tick();
+  EXPECT_EQ(a_.replies.back(),
+            R"({"op":"presence","room":"r","event":"join","member":"0.3","info":{}})");
+  hub_.detach(c);
+}
+
 // A member whose session goes at once when it is cut off (as a raw TCP one may), during
 // the delivery that cut it off: its room is retired in the same tick, after the tick's
 // presence leaves were sent. Found by TSan as a use after free of the room on the next
