@@ -8,5 +8,9 @@
 namespace rg::proto {
 
 void append_json_string(std::string& out, std::string_view text);
+// The reverse, for what append_json_string wrote (quotes included): the text again. Only
+// its escapes (\" \\ \u00XX) are read back; anything else is copied as it is.
+void unescape_json_string(std::string_view literal, std::string& out);
+size_t unescaped_json_string_size(std::string_view literal) noexcept;
 
 }  // namespace rg::proto

@@ -12,13 +12,16 @@ namespace rg::gateway {
 
 namespace {
 
-enum class Route : uint8_t { kGateway, kEcho, kSocketIo, kNotFound };
+enum class Route : uint8_t { kGateway, kEcho, kSocketIo, kRaw, kNotFound };
+
+constexpr std::string_view kRawPrefix = "/raw/";
 
 // The paths the front door serves; the query does not take part.
 Route route_of(std::string_view path) noexcept {
   if (path == "/") return Route::kGateway;
   if (path == "/echo") return Route::kEcho;
   if (path == "/socket.io/" || path == "/socket.io") return Route::kSocketIo;
+  if (path.starts_with(kRawPrefix)) return Route::kRaw;
   return Route::kNotFound;
 }
 
@@ -169,6 +172,15 @@ void FrontDoor::dispatch(const proto::HttpRequest& request, std::string_view bod
       break;
     case Route::kEcho:
       return upgrade_to_websocket(request, false);
+    case Route::kRaw:
+      if (config_.ws.hub == nullptr) break;
+      if (!proto::is_valid_room_name(path.substr(kRawPrefix.size()))) {
+        proto::ResponseHead head;
+        head.status = 404;
+        head.content_type = "text/plain; charset=utf-8";
+        return respond(head, "a raw room is /raw/<room>: 1-128 letters, digits, _ . : -\n");
+      }
+      return upgrade_to_websocket(request, true, path.substr(kRawPrefix.size()));
     case Route::kSocketIo:
       if (config_.socket_io != nullptr) {
         return config_.socket_io->on_request(*this, request, body);
@@ -184,7 +196,8 @@ void FrontDoor::dispatch(const proto::HttpRequest& request, std::string_view bod
   respond(head, why);
 }
 
-void FrontDoor::upgrade_to_websocket(const proto::HttpRequest& request, bool gateway) noexcept {
+void FrontDoor::upgrade_to_websocket(const proto::HttpRequest& request, bool gateway,
+                                     std::string_view raw_room) noexcept {
   proto::HandshakeVerdict verdict = proto::check_upgrade_request(request);
   if (verdict.status != 101) return refuse(verdict.status, verdict.why);
   // --auth required: a token in ?token= or Authorization: Bearer is checked before the
@@ -219,10 +232,15 @@ void FrontDoor::upgrade_to_websocket(const proto::HttpRequest& request, bool gat
       claims = std::move(verdict.claims);
     }
   }
-  std::unique_ptr<WsSession> ws =
-      accept_websocket(request, gateway ? WsEndpoint::kGateway : WsEndpoint::kEcho);
+  WsEndpoint endpoint = !gateway           ? WsEndpoint::kEcho
+                        : raw_room.empty() ? WsEndpoint::kGateway
+                                           : WsEndpoint::kRaw;
+  std::string room(raw_room);  // (the request's bytes go with the upgrade)
+  std::unique_ptr<WsSession> ws = accept_websocket(request, endpoint);
   if (claims) ws->authenticated(std::move(claims));
+  WsSession& session = *ws;
   upgrade(std::move(ws));
+  if (!room.empty()) session.enter_raw_room(room);
 }
 
 std::unique_ptr<WsSession> FrontDoor::accept_websocket(const proto::HttpRequest& request,

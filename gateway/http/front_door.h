@@ -114,7 +114,9 @@ class FrontDoor final : public core::StreamSession {
   // One request whose head is complete; false when more bytes are needed.
   bool serve_one() noexcept;
   void dispatch(const proto::HttpRequest& request, std::string_view body) noexcept;
-  void upgrade_to_websocket(const proto::HttpRequest& request, bool gateway) noexcept;
+  // `raw_room`: /raw/<room> (a valid room name), else empty.
+  void upgrade_to_websocket(const proto::HttpRequest& request, bool gateway,
+                            std::string_view raw_room = {}) noexcept;
   // Answers `status` with `why` and closes: the rest of the input cannot be trusted.
   void refuse(int status, std::string_view why) noexcept;
   void finish_request() noexcept;

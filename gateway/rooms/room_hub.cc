@@ -336,6 +336,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
   fields.key = request.key;
   fields.event = request.event;
   fields.data_is_json = request.data_is_json;
+  fields.raw_text = request.raw_text;
   fields.echo = request.echo;
   fields.origin_form = form;
   fields.published_ns = wake_ns();

@@ -29,8 +29,9 @@ enum class WireForm : uint8_t {
   kUdp,
   kSio,         // Socket.IO: an EVENT in WebSocket frames (gateway/sio/), JSON replies
   kSioOffsets,  // the same with recovery on: each event's last argument is its offset
+  kRaw,         // a raw room's WebSocket member (/raw/<room>): the data alone, as its frame
 };
-inline constexpr size_t kWireForms = 6;
+inline constexpr size_t kWireForms = 7;
 
 // The rooms' topic on the shards' mailboxes (core/mailbox.h).
 inline constexpr uint8_t kRoomsTopic = 1;
@@ -74,6 +75,9 @@ class RoomMessage final : public core::BusMessage {
     std::string_view event;  // a publish's event name (Socket.IO members' event)
     std::string_view epoch;  // kJoined, kResume, kReplay
     bool data_is_json = false;
+    // The data is a JSON string made of a raw member's text frame (JSON members see the
+    // string; raw members get the text back as it was sent).
+    bool raw_text = false;
     bool echo = false;
     bool flag = false;  // kReplay: recovered; kPresenceEvent: a join
     WireForm origin_form = WireForm::kWsJson;
@@ -117,6 +121,7 @@ class RoomMessage final : public core::BusMessage {
     return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_, data_size_};
   }
   bool data_is_json() const noexcept { return data_is_json_; }
+  bool raw_text() const noexcept { return raw_text_; }
   bool echo() const noexcept { return echo_; }
   bool recovered() const noexcept { return flag_; }
   bool joined() const noexcept { return flag_; }
@@ -171,6 +176,7 @@ class RoomMessage final : public core::BusMessage {
       : BusMessage(kRoomsTopic),
         kind_(f.kind),
         data_is_json_(f.data_is_json),
+        raw_text_(f.raw_text),
         echo_(f.echo),
         flag_(f.flag),
         origin_form_(f.origin_form),
@@ -203,6 +209,7 @@ class RoomMessage final : public core::BusMessage {
 
   Kind kind_;
   bool data_is_json_;
+  bool raw_text_;
   bool echo_;
   bool flag_;
   bool duplicate_ = false;

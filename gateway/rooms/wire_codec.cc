@@ -6,6 +6,7 @@
 #include "proto/envelope/binary_envelope.h"
 #include "proto/envelope/json_envelope.h"
 #include "proto/envelope/length_prefixed.h"
+#include "proto/json_string.h"
 #include "proto/ws/ws_frame.h"
 
 namespace rg::gateway {
@@ -40,13 +41,40 @@ constexpr WireCodec kCodecs[kWireForms] = {
     {false, false, true, &no_header_size, &no_header},           // kUdp
     {true, true, false, &ws_header_size, &ws_text_header},       // kSio
     {true, true, false, &ws_header_size, &ws_text_header},       // kSioOffsets
+    {true, false, false, &ws_header_size, &ws_text_header},      // kRaw (replies: dropped)
 };
 static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
               static_cast<size_t>(WireForm::kWsBinary) == 1 &&
               static_cast<size_t>(WireForm::kTcp) == 2 &&
               static_cast<size_t>(WireForm::kUdp) == 3 &&
               static_cast<size_t>(WireForm::kSio) == 4 &&
-              static_cast<size_t>(WireForm::kSioOffsets) == 5);
+              static_cast<size_t>(WireForm::kSioOffsets) == 5 &&
+              static_cast<size_t>(WireForm::kRaw) == 6);
+
+// A raw member's frame: the data alone, in a text frame when it is JSON (a raw member's
+// own text: the text it was, unescaped from the JSON string it travelled as), else in a
+// binary frame.
+std::string_view raw_payload(const RoomMessage& m, std::string& scratch) {
+  if (!m.raw_text()) return m.data();
+  scratch.clear();
+  proto::unescape_json_string(m.data(), scratch);
+  return scratch;
+}
+
+core::BlockRef encode_raw(const RoomMessage& m) {
+  std::string scratch;
+  std::string_view payload = raw_payload(m, scratch);
+  size_t header = ws_header_size(payload.size());
+  core::ByteBlock* block = core::ByteBlock::create(header + payload.size());
+  if (m.data_is_json()) {
+    ws_text_header(block->data(), payload.size());
+  } else {
+    ws_binary_header(block->data(), payload.size());
+  }
+  if (!payload.empty()) std::memcpy(block->data() + header, payload.data(), payload.size());
+  block->grow(header + payload.size());
+  return core::BlockRef::adopt(block);
+}
 
 // A Socket.IO EVENT of a room message, as the text of an Engine.IO message:
 //   42["<event>",<data>(,"<offset>")]  (JSON data)
@@ -151,6 +179,10 @@ bool parse_sio_offset(std::string_view offset, uint64_t& room_hash, uint64_t& se
 }
 
 size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
+  if (form == WireForm::kRaw) {
+    size_t n = m.raw_text() ? proto::unescaped_json_string_size(m.data()) : m.data().size();
+    return ws_header_size(n) + n;
+  }
   const WireCodec& codec = wire_codec(form);
   if (codec.socket_io) return sio_encoded_size(m, form == WireForm::kSioOffsets);
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),
@@ -160,6 +192,7 @@ size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
 }
 
 core::BlockRef encode_message(const RoomMessage& m, WireForm form) {
+  if (form == WireForm::kRaw) return encode_raw(m);
   const WireCodec& codec = wire_codec(form);
   if (codec.socket_io) return encode_sio(m, form == WireForm::kSioOffsets);
   size_t n = codec.json ? proto::json_msg_size(m.room(), m.seq(), m.event(), m.data().size(),

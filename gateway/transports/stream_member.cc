@@ -6,6 +6,7 @@
 namespace rg::gateway {
 
 void StreamMember::send_reply(WireForm form, std::span<const std::byte> body) noexcept {
+  if (!replies_) return;
   std::byte header[proto::kMaxServerHeader];
   const WireCodec& codec = wire_codec(form);
   size_t n = codec.header_size(body.size());

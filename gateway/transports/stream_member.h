@@ -23,6 +23,8 @@ class StreamMember final : public Member {
   StreamMember(core::Connection& conn, core::Protocol protocol, CutOff cut_off,
                void* session) noexcept
       : conn_(conn), counts_(conn.stats().of(protocol)), cut_off_(cut_off), session_(session) {}
+  // A raw room's member hears room messages only: replies are not its protocol.
+  void drop_replies() noexcept { replies_ = false; }
 
   size_t queued_bytes() const noexcept override { return conn_.backlog_bytes(); }
   bool closing() const noexcept override { return conn_.closing(); }
@@ -47,6 +49,7 @@ class StreamMember final : public Member {
   core::ProtocolStats& counts_;
   CutOff cut_off_;
   void* session_;
+  bool replies_ = true;
 };
 
 }  // namespace rg::gateway

@@ -8,6 +8,7 @@
 #include "gateway/rooms/room_hub.h"
 #include "proto/envelope/binary_envelope.h"
 #include "proto/envelope/json_envelope.h"
+#include "proto/json_string.h"
 #include "proto/ws/ws_handshake.h"
 
 namespace rg::gateway {
@@ -25,11 +26,15 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint 
   // A Socket.IO connection is counted by its Engine.IO session (it may poll as well).
   if (endpoint != WsEndpoint::kEngineIo) ++counts_.opened;
   if (endpoint == WsEndpoint::kEngineIo) parser_.set_max_message(config_.max_engine_io_message);
-  if (endpoint == WsEndpoint::kGateway && config_.hub != nullptr) {
-    // The gateway protocol never needs more than --max-payload plus its envelope.
-    parser_.set_max_message(config_.max_gateway_message);
+  if ((endpoint == WsEndpoint::kGateway || endpoint == WsEndpoint::kRaw) &&
+      config_.hub != nullptr) {
+    // The gateway protocol never needs more than --max-payload plus its envelope; a raw
+    // member's frame is the data itself.
+    parser_.set_max_message(endpoint == WsEndpoint::kRaw ? config_.hub->config().max_payload
+                                                         : config_.max_gateway_message);
     member_ = std::make_unique<StreamMember>(conn_, core::Protocol::kWebSocket,
                                              &WsSession::cut_off_slow, this);
+    if (endpoint == WsEndpoint::kRaw) member_->drop_replies();
     config_.hub->attach(*member_);
   }
   if (config_.ping_interval_ms != 0) {
@@ -50,6 +55,35 @@ void WsSession::authenticated(std::shared_ptr<const proto::JwtClaims> claims) no
   if (member_) config_.hub->grant(*member_, std::move(claims));
 }
 
+void WsSession::enter_raw_room(std::string_view room) noexcept {
+  if (!member_) return;
+  raw_room_ = std::string(room);
+  proto::Request join;
+  join.op = proto::RequestOp::kJoin;
+  join.room = raw_room_;
+  config_.hub->handle(*member_, WireForm::kRaw, join);
+}
+
+void WsSession::on_raw_message(WsOpcode op, std::span<std::byte> payload) noexcept {
+  RoomHub& hub = *config_.hub;
+  if (!hub.admit(*member_, WireForm::kRaw, payload.size(), {})) return;
+  proto::Request request;
+  request.op = proto::RequestOp::kPub;
+  request.room = raw_room_;
+  std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
+  if (op == WsOpcode::kText) {
+    // Text travels as a JSON string (what JSON members see); raw members get it back.
+    scratch_.clear();
+    proto::append_json_string(scratch_, bytes);
+    request.data = scratch_;
+    request.data_is_json = true;
+    request.raw_text = true;
+  } else {
+    request.data = bytes;
+  }
+  hub.handle(*member_, WireForm::kRaw, request);
+}
+
 void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept {
   if (stage_ == Stage::kOpen) feed(bytes);
 }
@@ -57,6 +91,7 @@ void WsSession::on_bytes(core::Connection&, std::span<std::byte> bytes) noexcept
 void WsSession::on_message(WsOpcode op, std::span<std::byte> payload,
                            const core::BlockRef* block) noexcept {
   ++counts_.messages_in;
+  if (member_ && endpoint_ == WsEndpoint::kRaw) return on_raw_message(op, payload);
   if (member_) return on_gateway_message(op, payload);
   if (sink_ != nullptr) return sink_->on_ws_message(*this, op, payload);
   if (endpoint_ == WsEndpoint::kEngineIo || stage_ != Stage::kOpen) return;

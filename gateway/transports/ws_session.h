@@ -25,6 +25,7 @@ enum class WsEndpoint : uint8_t {
   kGateway,   // /: the gateway protocol, the connection a member of rooms
   kEcho,      // /echo: every message back to its sender
   kEngineIo,  // /socket.io/: frames go to a WsMessageSink (an Engine.IO session)
+  kRaw,       // /raw/<room>: a member of one room, every frame a publish of its payload
 };
 
 class WsSession;
@@ -52,6 +53,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   void on_bytes(core::Connection& conn, std::span<std::byte> bytes) noexcept override;
   // --auth: the upgrade carried a valid token (its member needs no auth frame).
   void authenticated(std::shared_ptr<const proto::JwtClaims> claims) noexcept;
+  // kRaw: the connection joins `room` now (a valid room name), before any frame.
+  void enter_raw_room(std::string_view room) noexcept;
   void on_idle(core::Connection& conn) noexcept override;
   void on_shutdown(core::Connection& conn) noexcept override;
 
@@ -82,6 +85,7 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   static void on_timer(void* self) noexcept;
   static void cut_off_slow(void* self, StreamMember::Why why) noexcept;
   void on_gateway_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
+  void on_raw_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
   // Frames, through the parser; then the shard learns whether a message is left unfinished.
   void feed(std::span<std::byte> bytes) noexcept;
   // Says why with a close frame, leaves every room, parses nothing more and closes
@@ -100,6 +104,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   core::ProtocolStats& counts_;  // its protocol's, in its shard's stats
   // On path / only: the connection as a room member (echo connections do without it).
   std::unique_ptr<StreamMember> member_;
+  std::string raw_room_;  // kRaw: the room every frame is published to
+  std::string scratch_;   // kRaw: a text frame as a JSON string
   WsEndpoint endpoint_;
   WsMessageSink* sink_ = nullptr;  // kEngineIo: who takes the messages
 };

@@ -18,6 +18,7 @@ struct Request {
   std::string_view id;
   std::string_view data;  // pub: the JSON value's exact bytes, or the binary payload
   bool data_is_json = false;
+  bool raw_text = false;    // pub: `data` is a JSON string made of a raw member's text frame
   bool echo = false;        // pub: the publisher receives its own message too
   std::string_view cookie;  // join over UDP: the cookie from the server's hello reply
   // join: resume. The client has every message of the room up to seq `since` of epoch
