@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 import websockets
 
@@ -29,8 +30,10 @@ async def flood(gw):
             await asyncio.wait_for(reader.read(1000), 5)
         finally:
             writer.close()
+    started = time.monotonic()
     for _ in range(8):
         await asyncio.gather(*(bad() for _ in range(50)))
+    gw.flood_seconds = time.monotonic() - started
     # A client over its rate limit for longer than the grace: cut off, logged.
     ws = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
     try:
@@ -66,7 +69,10 @@ def main():
     assert all("shard" in e and "1002" in e["msg"] for e in errors), errors[:3]
     # 400 protocol errors in a few seconds: the log kept a bounded share (a burst of 200,
     # then 20 a second) and said how many it dropped.
-    assert len(errors) < 320 and "log_dropped" in names, (len(errors), names.count("log_dropped"))
+    bound = 200 + 20 * (gw.flood_seconds + 1)
+    assert len(errors) <= bound, (len(errors), bound)
+    if bound < 400:  # (a very slow machine could log them all within the rate)
+        assert "log_dropped" in names, names.count("log_dropped")
     print(f"ok: {len(events)} JSON lines, {len(errors)} protocol errors of 400 logged, "
           f"{names.count('log_dropped')} dropped notes")
 
