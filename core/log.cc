@@ -53,8 +53,7 @@ void json_escaped(std::string& out, std::string_view text) {
 
 }  // namespace
 
-bool ShardLog::log(LogLevel level, std::string_view event, std::string_view detail,
-                   uint64_t now_ms) noexcept {
+bool ShardLog::open(uint64_t now_ms) noexcept {
   const uint64_t cap = uint64_t{limits_.burst} * 1000;
   if (last_ms_ == 0) {
     tokens_ = cap;
@@ -62,14 +61,18 @@ bool ShardLog::log(LogLevel level, std::string_view event, std::string_view deta
     tokens_ = std::min(cap, tokens_ + (now_ms - last_ms_) * limits_.lines_per_s);
   }
   last_ms_ = now_ms;
-  if (tokens_ < 1000) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
+  if (tokens_ >= 1000) return true;
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  return false;
+}
+
+bool ShardLog::log(LogLevel level, std::string_view event, std::string_view detail,
+                   uint64_t now_ms) noexcept {
+  if (!open(now_ms)) return false;
   LogEntry entry;
   entry.unix_ms = unix_ms();
   entry.level = level;
-  entry.shard = static_cast<uint8_t>(shard_);
+  entry.shard = static_cast<uint16_t>(shard_);
   copy_text(entry.event, sizeof entry.event, event);
   copy_text(entry.detail, sizeof entry.detail, detail);
   if (!ring_.try_push(entry)) {
@@ -146,7 +149,7 @@ void Logger::drain() noexcept {
       LogEntry note;
       note.unix_ms = unix_ms();
       note.level = LogLevel::kWarn;
-      note.shard = static_cast<uint8_t>(shard->shard_);
+      note.shard = static_cast<uint16_t>(shard->shard_);
       copy_text(note.event, sizeof note.event, "log_dropped");
       std::string detail = std::to_string(dropped) + " lines dropped (over the log's rate)";
       copy_text(note.detail, sizeof note.detail, detail);

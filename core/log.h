@@ -22,7 +22,7 @@ enum class LogLevel : uint8_t { kInfo, kWarn, kError };
 struct LogEntry {
   uint64_t unix_ms = 0;
   LogLevel level = LogLevel::kInfo;
-  uint8_t shard = 0;
+  uint16_t shard = 0;     // (--shards goes to 1024)
   char event[31] = {};    // a short name: "cut_off", "auth_failure"
   char detail[213] = {};  // the rest, as text
 };
@@ -39,6 +39,9 @@ class ShardLog {
   // Shard thread only. `now_ms`: the shard's loop clock. False when dropped.
   bool log(LogLevel level, std::string_view event, std::string_view detail,
            uint64_t now_ms) noexcept;
+  // Whether a line would be taken now (when not, it is counted as dropped): lets a caller
+  // skip formatting one during a flood.
+  bool open(uint64_t now_ms) noexcept;
 
  private:
   friend class Logger;

@@ -556,21 +556,8 @@ void Shard::on_accept(Listener& listener, const io_uring_cqe& cqe) noexcept {
     ::close(fd);
   } else if (config_.open_connections->fetch_add(1, std::memory_order_relaxed) >=
              config_.max_connections) {
-    std::string_view answer = listener.service->refusal();
-    if (!answer.empty() && refusing_ < kMaxRefusing) {
-      // Told in its protocol (WebSocket: 503 with Retry-After), then closed; its count
-      // in open_connections is given back when the slot is freed.
-      ++stats_.refused;
-      ++refusing_;
-      Connection& conn = allocate_connection(fd);
-      conn.refusing_ = true;
-      conn.session_ = std::make_unique<RefusalSession>(conn, answer);
-      arm_recv(conn);
-    } else {
-      config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
-      ::close(fd);
-      ++stats_.rejected;
-    }
+    // Told in its protocol (WebSocket: 503 with Retry-After), then closed.
+    ++(refuse(fd, listener.service->refusal()) ? stats_.refused : stats_.rejected);
   } else if (uint64_t key =
                  config_.ip_limits.on() && !listener.keep_while_shedding ? IpLimits::key_of(fd) : 0;
              key != 0 && refuse_address(listener, fd, key)) {
@@ -590,18 +577,23 @@ bool Shard::refuse_address(Listener& listener, int fd, uint64_t key) noexcept {
   if (verdict == IpLimits::Verdict::kAdmit) return false;
   ++(verdict == IpLimits::Verdict::kTooMany ? stats_.refused_conns_per_ip
                                             : stats_.refused_conn_rate_per_ip);
-  std::string_view answer = listener.service->address_refusal();
+  (void)refuse(fd, listener.service->address_refusal());  // (WebSocket: 429)
+  return true;
+}
+
+bool Shard::refuse(int fd, std::string_view answer) noexcept {
   if (!answer.empty() && refusing_ < kMaxRefusing) {
+    // Its count in open_connections is given back when the slot is freed.
     ++refusing_;
     Connection& conn = allocate_connection(fd);
     conn.refusing_ = true;
     conn.session_ = std::make_unique<RefusalSession>(conn, answer);
     arm_recv(conn);
-  } else {
-    config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
-    ::close(fd);
+    return true;
   }
-  return true;
+  config_.open_connections->fetch_sub(1, std::memory_order_relaxed);
+  ::close(fd);
+  return false;
 }
 
 void Shard::maybe_detach(Connection& conn) noexcept {

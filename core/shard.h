@@ -181,6 +181,10 @@ class Shard {
   void log(LogLevel level, std::string_view event, std::string_view detail) noexcept {
     if (config_.log != nullptr) config_.log->log(level, event, detail, now_ms_ != 0 ? now_ms_ : 1);
   }
+  // Whether the log takes a line now: callers that format one check first.
+  bool log_open() noexcept {
+    return config_.log != nullptr && config_.log->open(now_ms_ != 0 ? now_ms_ : 1);
+  }
   // When the loop last woke, in monotonic nanoseconds (the same clock reading as now_ms()).
   uint64_t now_ns() const noexcept { return now_ns_; }
 
@@ -229,6 +233,10 @@ class Shard {
   // Past the per-address limits: told (the service's address_refusal) and closed, or
   // closed at once; true when refused.
   bool refuse_address(Listener& listener, int fd, uint64_t key) noexcept;
+  // An accepted socket counted in open_connections but not to be served: told `answer`
+  // (a RefusalSession, while fewer than kMaxRefusing are under way; true) or closed at
+  // once (false).
+  bool refuse(int fd, std::string_view answer) noexcept;
   // The shard has been quiet for a while: tables that grew with a crowd give memory back.
   void release_idle_memory() noexcept;
 

@@ -65,6 +65,12 @@ void unescape_json_string(std::string_view literal, std::string& out) {
   unescape(literal, [&](char c) { out += c; });
 }
 
+size_t write_unescaped_json_string(std::string_view literal, char* out) noexcept {
+  char* start = out;
+  unescape(literal, [&](char c) { *out++ = c; });
+  return static_cast<size_t>(out - start);
+}
+
 size_t unescaped_json_string_size(std::string_view literal) noexcept {
   size_t n = 0;
   unescape(literal, [&](char) { ++n; });

@@ -8,7 +8,7 @@
 #include "core/shard.h"
 #include "gateway/api/api_service.h"
 #include "proto/base64.h"
-#include "proto/sio/socketio.h"
+#include "proto/json_string.h"
 
 namespace rg::gateway {
 

@@ -17,7 +17,7 @@
 #include "proto/base64.h"
 #include "proto/envelope/envelope.h"
 #include "proto/http/http_query.h"
-#include "proto/sio/socketio.h"
+#include "proto/json_string.h"
 
 namespace rg::gateway {
 

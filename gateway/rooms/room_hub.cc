@@ -284,7 +284,8 @@ void RoomHub::remove_membership(Member& member, size_t index, std::string_view l
 }
 
 void RoomHub::log(const Member& member, std::string_view event, std::string_view why) noexcept {
-  if (core::Shard* shard = mailbox_.shard()) {
+  core::Shard* shard = mailbox_.shard();
+  if (shard != nullptr && shard->log_open()) {  // (no line formatted during a flood)
     shard->log(core::LogLevel::kWarn, event,
                "member " + member_name(this->shard(), member.id_) + ": " + std::string(why));
   }

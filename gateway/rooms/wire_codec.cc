@@ -52,27 +52,28 @@ static_assert(static_cast<size_t>(WireForm::kWsJson) == 0 &&
               static_cast<size_t>(WireForm::kRaw) == 6);
 
 // A raw member's frame: the data alone, in a text frame when it is JSON (a raw member's
-// own text: the text it was, unescaped from the JSON string it travelled as), else in a
-// binary frame.
-std::string_view raw_payload(const RoomMessage& m, std::string& scratch) {
-  if (!m.raw_text()) return m.data();
-  scratch.clear();
-  proto::unescape_json_string(m.data(), scratch);
-  return scratch;
+// own text: the text it was, unescaped from the JSON string it travelled as, straight
+// into the block), else in a binary frame.
+size_t raw_payload_size(const RoomMessage& m) noexcept {
+  return m.raw_text() ? proto::unescaped_json_string_size(m.data()) : m.data().size();
 }
 
 core::BlockRef encode_raw(const RoomMessage& m) {
-  std::string scratch;
-  std::string_view payload = raw_payload(m, scratch);
-  size_t header = ws_header_size(payload.size());
-  core::ByteBlock* block = core::ByteBlock::create(header + payload.size());
+  size_t payload = raw_payload_size(m);
+  size_t header = ws_header_size(payload);
+  core::ByteBlock* block = core::ByteBlock::create(header + payload);
   if (m.data_is_json()) {
-    ws_text_header(block->data(), payload.size());
+    ws_text_header(block->data(), payload);
   } else {
-    ws_binary_header(block->data(), payload.size());
+    ws_binary_header(block->data(), payload);
   }
-  if (!payload.empty()) std::memcpy(block->data() + header, payload.data(), payload.size());
-  block->grow(header + payload.size());
+  char* body = reinterpret_cast<char*>(block->data() + header);
+  if (m.raw_text()) {
+    proto::write_unescaped_json_string(m.data(), body);
+  } else if (payload != 0) {
+    std::memcpy(body, m.data().data(), payload);
+  }
+  block->grow(header + payload);
   return core::BlockRef::adopt(block);
 }
 
@@ -180,7 +181,7 @@ bool parse_sio_offset(std::string_view offset, uint64_t& room_hash, uint64_t& se
 
 size_t encoded_size(const RoomMessage& m, WireForm form) noexcept {
   if (form == WireForm::kRaw) {
-    size_t n = m.raw_text() ? proto::unescaped_json_string_size(m.data()) : m.data().size();
+    size_t n = raw_payload_size(m);
     return ws_header_size(n) + n;
   }
   const WireCodec& codec = wire_codec(form);

@@ -67,21 +67,23 @@ class TcpGatewaySession final : public core::StreamSession, private UnfinishedMe
 
   static void cut_off(void* self, StreamMember::Why why) noexcept {
     auto& session = *static_cast<TcpGatewaySession*>(self);
-    if (why == StreamMember::Why::kDisconnected) {
-      return session.end(proto::ErrorCode::kDisconnected, "disconnected by the server", false);
+    using Why = StreamMember::Why;
+    switch (why) {
+      case Why::kSlowConsumer:
+        // Its backlog is what it could not take: the error goes right behind the frame in
+        // flight.
+        if (!session.conn_.closing()) session.conn_.discard_unsent();
+        return session.end(proto::ErrorCode::kSlowConsumer, "slow consumer", false);
+      case Why::kDisconnected:
+        return session.end(proto::ErrorCode::kDisconnected, "disconnected by the server", false);
+      case Why::kRateLimited:
+        return session.end(proto::ErrorCode::kRateLimited, "rate limit exceeded for too long",
+                           true);
+      case Why::kUnauthorized:
+        return session.end(proto::ErrorCode::kUnauthorized, "no valid token", false);
+      case Why::kExpired:
+        return session.end(proto::ErrorCode::kTokenExpired, "the token expired", false);
     }
-    if (why == StreamMember::Why::kRateLimited) {
-      return session.end(proto::ErrorCode::kRateLimited, "rate limit exceeded for too long", true);
-    }
-    if (why == StreamMember::Why::kUnauthorized) {
-      return session.end(proto::ErrorCode::kUnauthorized, "no valid token", false);
-    }
-    if (why == StreamMember::Why::kExpired) {
-      return session.end(proto::ErrorCode::kTokenExpired, "the token expired", false);
-    }
-    // Its backlog is what it could not take: the error goes right behind the frame in flight.
-    if (!session.conn_.closing()) session.conn_.discard_unsent();
-    session.end(proto::ErrorCode::kSlowConsumer, "slow consumer", false);
   }
 
   // Says why in the protocol's error, leaves every room (nothing more is queued behind

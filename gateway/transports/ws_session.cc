@@ -32,8 +32,8 @@ WsSession::WsSession(core::Connection& conn, const WsConfig& config, WsEndpoint 
     // member's frame is the data itself.
     parser_.set_max_message(endpoint == WsEndpoint::kRaw ? config_.hub->config().max_payload
                                                          : config_.max_gateway_message);
-    member_ = std::make_unique<StreamMember>(conn_, core::Protocol::kWebSocket,
-                                             &WsSession::cut_off_slow, this);
+    member_ = std::make_unique<StreamMember>(conn_, core::Protocol::kWebSocket, &WsSession::cut_off,
+                                             this);
     if (endpoint == WsEndpoint::kRaw) member_->drop_replies();
     config_.hub->attach(*member_);
   }
@@ -183,25 +183,25 @@ void WsSession::cut_off_too_slow() noexcept {
   end(proto::ws_close::kPolicyViolation, "message not completed in time", true);
 }
 
-void WsSession::cut_off_slow(void* self, StreamMember::Why why) noexcept {
+void WsSession::cut_off(void* self, StreamMember::Why why) noexcept {
   auto& session = *static_cast<WsSession*>(self);
   if (session.stage_ != Stage::kOpen) return;
-  if (why == StreamMember::Why::kDisconnected) {
-    return session.end(proto::ws_close::kDisconnected, "disconnected by the server", false);
+  using Why = StreamMember::Why;
+  switch (why) {
+    case Why::kSlowConsumer:
+      // Its backlog is what it could not take: the close frame goes right behind the frame
+      // being sent now, so the client learns why at once.
+      session.conn_.discard_unsent();
+      return session.end(proto::ws_close::kPolicyViolation, "slow consumer", false);
+    case Why::kDisconnected:
+      return session.end(proto::ws_close::kDisconnected, "disconnected by the server", false);
+    case Why::kRateLimited:
+      return session.end(proto::ws_close::kPolicyViolation, "rate limit exceeded", true);
+    case Why::kUnauthorized:
+      return session.end(proto::ws_close::kUnauthorized, "unauthorized", false);
+    case Why::kExpired:
+      return session.end(proto::ws_close::kTokenExpired, "token expired", false);
   }
-  if (why == StreamMember::Why::kRateLimited) {
-    return session.end(proto::ws_close::kPolicyViolation, "rate limit exceeded", true);
-  }
-  if (why == StreamMember::Why::kUnauthorized) {
-    return session.end(proto::ws_close::kUnauthorized, "unauthorized", false);
-  }
-  if (why == StreamMember::Why::kExpired) {
-    return session.end(proto::ws_close::kTokenExpired, "token expired", false);
-  }
-  // Its backlog is what it could not take: the close frame goes right behind the frame
-  // being sent now, so the client learns why at once.
-  session.conn_.discard_unsent();
-  session.end(proto::ws_close::kPolicyViolation, "slow consumer", false);
 }
 
 void WsSession::on_ping(std::span<const std::byte> payload) noexcept {
@@ -225,8 +225,11 @@ void WsSession::on_close(uint16_t code, std::span<const std::byte>) noexcept {
 }
 
 void WsSession::on_error(uint16_t code, const char* why) noexcept {
-  conn_.shard().log(core::LogLevel::kWarn, "protocol_error",
-                    "WebSocket closed " + std::to_string(code) + ": " + why);
+  core::Shard& shard = conn_.shard();
+  if (shard.log_open()) {  // (no line formatted during a flood)
+    shard.log(core::LogLevel::kWarn, "protocol_error",
+              "WebSocket closed " + std::to_string(code) + ": " + why);
+  }
   send_close(code, why);
   stage_ = Stage::kClosed;
   if (WsMessageSink* sink = std::exchange(sink_, nullptr)) sink->on_ws_gone(*this);

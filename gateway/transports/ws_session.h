@@ -83,7 +83,8 @@ class WsSession final : public core::StreamSession, private UnfinishedMessages::
   void send_control(proto::WsOpcode op, std::span<const std::byte> payload) noexcept;
   void send_close(uint16_t code, std::string_view reason) noexcept;
   static void on_timer(void* self) noexcept;
-  static void cut_off_slow(void* self, StreamMember::Why why) noexcept;
+  // StreamMember's cut-off: the close code that says why, then the close.
+  static void cut_off(void* self, StreamMember::Why why) noexcept;
   void on_gateway_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
   void on_raw_message(proto::WsOpcode op, std::span<std::byte> payload) noexcept;
   // Frames, through the parser; then the shard learns whether a message is left unfinished.
