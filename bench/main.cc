@@ -4,6 +4,7 @@
 //                  --pipeline 1 --duration 10 --warmup 2 --threads 1 [--json FILE]
 //   ringgate-bench echo --proto tcp --target 127.0.0.1:9002 ...   (the gateway's --tcp-echo-port)
 //   ringgate-bench fanout --url ws://127.0.0.1:8080/ --rooms 1 --pubs 4 --members 1000 ...
+//   ringgate-bench fanout --proto raw --url ws://127.0.0.1:8080/raw/ --members 1000 ...
 //
 // Prints a progress line each second and a final table; exits 1 if anything went wrong
 // (refused connections, failed handshakes, a server closing mid-run, wrong echoes).
@@ -24,8 +25,11 @@ int main(int argc, char** argv) {
                  "gateway protocol; connect: open --conns connections and hold them idle")
       ->required()
       ->check(CLI::IsMember({"echo", "fanout", "connect"}));
-  app.add_option("--proto", o.proto, "ws, tcp, udp or sio (Socket.IO over WebSocket; fanout)")
-      ->check(CLI::IsMember({"ws", "tcp", "udp", "sio"}))
+  app.add_option("--proto", o.proto,
+                 "ws, tcp, udp, sio (Socket.IO over WebSocket; fanout) or raw (fanout: plain "
+                 "WebSocket broadcast, every connection opens the --url base + room-<r>: "
+                 "ringgate's /raw/ rooms or any uWebSockets-style subscribe/publish server)")
+      ->check(CLI::IsMember({"ws", "tcp", "udp", "sio", "raw"}))
       ->capture_default_str();
   app.add_option("--url", o.url,
                  "WebSocket URL (ws://HOST:PORT/PATH); default ws://127.0.0.1:8080/echo");

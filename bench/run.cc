@@ -19,6 +19,7 @@
 #include "bench/bench_counters.h"
 #include "bench/echo_client.h"
 #include "bench/fanout_client.h"
+#include "bench/raw_fanout_client.h"
 #include "bench/udp_echo_client.h"
 #include "core/endpoint.h"
 #include "core/fd_limit.h"
@@ -91,7 +92,7 @@ int run(const Options& options) {
     o.churn = 0;
   } else if (fanout) {
     if (o.proto == "udp") throw std::runtime_error("fanout runs over --proto ws, tcp or sio");
-    if (o.proto == "sio" && o.churn > 0)
+    if ((o.proto == "sio" || o.proto == "raw") && o.churn > 0)
       throw std::runtime_error("--churn needs --proto ws or tcp");
     if (o.members == 0 || o.pubs == 0 || o.rooms == 0) {
       throw std::runtime_error("fanout needs --rooms, --pubs and --members of at least 1");
@@ -111,6 +112,13 @@ int run(const Options& options) {
     config.protocol = Protocol::kSocketIo;
     target = parse_url(o.url.empty() ? "ws://127.0.0.1:8080/" : o.url);
     config.path = "/socket.io/?EIO=4&transport=websocket";
+    config.host = target.host + ":" + std::to_string(target.port);
+  } else if (o.proto == "raw") {
+    if (o.scenario != "fanout") throw std::runtime_error("--proto raw runs the fanout scenario");
+    config.protocol = Protocol::kWebSocket;
+    target = parse_url(o.url.empty() ? "ws://127.0.0.1:8080/raw/" : o.url);
+    config.path = target.path;
+    if (config.path.back() != '/') config.path += '/';
     config.host = target.host + ":" + std::to_string(target.port);
   } else if (o.proto == "tcp") {
     config.protocol = Protocol::kTcp;
@@ -152,6 +160,18 @@ int run(const Options& options) {
   fanout_config.sio_polling_members = o.proto == "sio" && o.sio_members == "polling";
   FanoutShared fanout_shared;
   fanout_shared.members = o.members;
+  const bool raw = o.proto == "raw";
+  RawFanoutConfig raw_config;
+  raw_config.host = config.host;
+  raw_config.path_base = config.path;
+  raw_config.rooms = o.rooms;
+  raw_config.members = o.members;
+  raw_config.publishers = o.pubs;
+  raw_config.size = o.size;
+  raw_config.window = o.pipeline;
+  if (o.rate > 0) raw_config.rate_per_publisher = o.rate / o.pubs;
+  RawFanoutBoard raw_board(raw_config);
+  uint32_t first_connection = 0;
   uint32_t first_member = 0, first_publisher = 0;
   for (unsigned i = 0; i < o.threads; ++i) {
     uint32_t share = o.conns / o.threads + (i < o.conns % o.threads ? 1 : 0);
@@ -190,6 +210,14 @@ int run(const Options& options) {
         shard->add_datagram_socket(
             fd, std::make_unique<UdpEchoClient>(o.size, o.pipeline, *counters.back(), run_state));
       }
+    } else if (raw && share > 0) {
+      // Members and publishers alike are connections of a room: a thread takes the next
+      // `share` of them (members first, publishers last).
+      shard->add_outbound(endpoint,
+                          std::make_unique<RawFanoutService>(
+                              raw_config, raw_board, *counters.back(), run_state, first_connection),
+                          share);
+      first_connection += share;
     } else if (fanout && share > 0) {
       shard->add_outbound(endpoint,
                           std::make_unique<FanoutClientService>(
@@ -206,8 +234,9 @@ int run(const Options& options) {
     shards.push_back(std::move(shard));
   }
 
-  std::string shown = o.proto == "ws" || o.proto == "sio" ? "ws://" + config.host + config.path
-                                                          : endpoint.to_string();
+  std::string shown = o.proto == "ws" || o.proto == "sio" || raw
+                          ? "ws://" + config.host + config.path
+                          : endpoint.to_string();
   if (fanout) {
     std::printf("fanout: %u members and %u publishers in %u rooms\n", o.members, o.pubs, o.rooms);
   }
