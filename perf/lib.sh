@@ -49,6 +49,10 @@ start_load() {
   [ ${#args[@]} -gt 0 ] || args=(echo --proto ws --conns 100 --size 16 --pipeline 1)
   if printf '%s\n' "${args[@]}" | grep -qx -- '--proto' && printf '%s\n' "${args[@]}" | grep -qx tcp; then
     args+=(--target "$RG_TCP")
+  elif printf '%s\n' "${args[@]}" | grep -qx raw; then
+    args+=(--url "ws://$RG_WS/raw/")  # fanout --proto raw: broadcast rooms
+  elif [ "${args[0]}" = fanout ]; then
+    args+=(--url "ws://$RG_WS/")
   else
     args+=(--url "ws://$RG_WS/echo")
   fi
