@@ -75,8 +75,10 @@ HubConfig hub_config(const Options& options) {
   config.max_payload = options.max_payload;
   config.max_outbuf = options.max_outbuf;
   config.max_datagram = options.max_datagram;
-  config.slow_consumer =
-      options.slow_consumer == "drop" ? SlowConsumer::kDrop : SlowConsumer::kClose;
+  config.slow_consumer = options.slow_consumer == "drop"       ? SlowConsumer::kDrop
+                         : options.slow_consumer == "conflate" ? SlowConsumer::kConflate
+                                                               : SlowConsumer::kClose;
+  config.max_conflated_keys = options.max_conflated_keys;
   config.rate_limits.messages_per_s = options.rate_limit_msgs;
   config.rate_limits.bytes_per_s = options.rate_limit_bytes;
   config.rate_limits.grace_ms = static_cast<uint64_t>(options.rate_limit_grace_s * 1000);

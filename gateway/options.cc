@@ -186,9 +186,17 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--slow-consumer", o.slow_consumer,
-                 "A member whose output queue is full: close (WebSocket 1008) or drop "
-                 "(skip messages, then tell it the gap)")
-      ->check(CLI::IsMember({"close", "drop"}))
+                 "A member whose output queue is full: close (WebSocket 1008), drop (skip "
+                 "messages, then tell it the gap) or conflate (its messages wait, and of those "
+                 "published with a \"ckey\" only the newest per room and key; it is told how "
+                 "many were replaced)")
+      ->check(CLI::IsMember({"close", "drop", "conflate"}))
+      ->capture_default_str();
+  app.add_option("--max-conflated-keys", o.max_conflated_keys,
+                 "--slow-consumer=conflate: messages with a conflation key one member may have "
+                 "waiting (distinct room and key pairs); past it the member is cut off like a "
+                 "slow consumer. Messages without a key wait up to --max-outbuf bytes.")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 24))
       ->capture_default_str();
   app.add_option("--max-idle-rooms", o.max_idle_rooms,
                  "Rooms without members (with their history) remembered over the gateway (split "

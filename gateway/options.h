@@ -45,7 +45,8 @@ struct Options {
   uint64_t history_total = 128ull << 20;  // bytes of history over all rooms (all shards)
   uint64_t max_rooms_per_conn = 64;
   uint64_t max_payload = 64 << 10;      // largest published data
-  std::string slow_consumer = "close";  // close | drop
+  std::string slow_consumer = "close";  // close | drop | conflate
+  uint64_t max_conflated_keys = 4096;   // --slow-consumer=conflate: per member
   uint64_t max_idle_rooms = 20000;      // rooms without members remembered (all shards)
   double idle_room_ttl_s = 600;         // a room without members or publishes is forgotten
   uint64_t max_replay = 10000;          // longest resume replayed

@@ -214,7 +214,7 @@ void ApiService::publish(FrontDoor& door, object args) noexcept {
   } else {
     return respond_error(door, 400, "bad_request", "data (any JSON value) or b64data is required");
   }
-  std::string_view event, key;
+  std::string_view event, key, ckey;
   if (!args["event"].get_string().get(event)) {
     if (!proto::is_valid_event_name(event)) {
       return respond_error(door, 400, "bad_request",
@@ -228,6 +228,12 @@ void ApiService::publish(FrontDoor& door, object args) noexcept {
       return respond_error(door, 400, "bad_request", "key is 1 to 64 bytes");
     }
     request.key = key;
+  }
+  if (!args["ckey"].get_string().get(ckey)) {
+    if (ckey.empty() || ckey.size() > proto::kMaxKeyBytes) {
+      return respond_error(door, 400, "bad_request", "ckey is 1 to 64 bytes");
+    }
+    request.ckey = ckey;
   }
   if (request.data.size() > hub_.config().max_payload) {
     return respond_error(door, 413, "too_large", "data is larger than --max-payload");

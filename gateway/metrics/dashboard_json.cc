@@ -58,7 +58,7 @@ std::string dashboard_json(const MetricsSnapshot& s, const ProcessFigures& proce
   field(out, "deliveries", s.deliveries);
   field(out, "rooms_active", s.rooms_active);
   field(out, "members_active", s.members_active);
-  field(out, "slow_consumers", s.slow_closed + s.slow_skipped);
+  field(out, "slow_consumers", s.slow_closed + s.slow_skipped + s.conflated);
   out += ",\"rate_limited\":{\"messages\":" + std::to_string(s.rate_limited_messages) +
          ",\"bytes\":" + std::to_string(s.rate_limited_bytes) +
          ",\"conns_per_ip\":" + std::to_string(s.refused_conns_per_ip) +

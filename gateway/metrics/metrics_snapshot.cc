@@ -54,6 +54,7 @@ MetricsSnapshot take_snapshot(const MetricsSources& sources) {
     s.deliveries += rooms.delivered;
     s.slow_closed += rooms.slow_closed;
     s.slow_skipped += rooms.slow_skipped;
+    s.conflated += rooms.conflated;
     s.rate_limited_messages += rooms.rate_limited_messages;
     s.rate_limited_bytes += rooms.rate_limited_bytes;
     s.rate_cut_off += rooms.rate_cut_off;

@@ -34,7 +34,7 @@ struct MetricsSnapshot {
   uint64_t rx_bytes = 0, tx_bytes = 0;
   uint64_t rooms_active = 0, members_active = 0;
   uint64_t publishes = 0, deliveries = 0;
-  uint64_t slow_closed = 0, slow_skipped = 0;
+  uint64_t slow_closed = 0, slow_skipped = 0, conflated = 0;
   uint64_t rate_limited_messages = 0, rate_limited_bytes = 0, rate_cut_off = 0;
   uint64_t refused_conns_per_ip = 0, refused_conn_rate_per_ip = 0;
   uint64_t auth_missing = 0, auth_invalid = 0, auth_expired = 0, auth_forbidden = 0;

@@ -82,10 +82,12 @@ std::string metrics_text(const MetricsSnapshot& s, const ProcessFigures& process
   out.sample({}, cumulative, "_count");
 
   out.family("ringgate_slow_consumers_total", Type::kCounter,
-             "Members that could not keep up: closed (--slow-consumer=close) or messages "
-             "skipped for them (drop).");
+             "Members that could not keep up: closed (--slow-consumer=close, or a full "
+             "conflation queue), messages skipped for them (drop) or replaced by newer ones of "
+             "their conflation key (conflate).");
   out.sample(PrometheusText::label("action", "close"), s.slow_closed);
   out.sample(PrometheusText::label("action", "drop"), s.slow_skipped);
+  out.sample(PrometheusText::label("action", "conflate"), s.conflated);
   out.family("ringgate_rate_limited_total", Type::kCounter,
              "Requests or connections refused by a rate limit.");
   out.sample(PrometheusText::label("limit", "messages"), s.rate_limited_messages);

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/byte_block.h"
+#include "gateway/rooms/conflation.h"
 #include "gateway/rooms/rate_bucket.h"
 #include "gateway/rooms/room_message.h"
 #include "proto/auth/jwt.h"
@@ -102,6 +103,8 @@ class Member {
   bool left_resuming_ = false;  // it left a room during a resume (RoomHub::replays_ holds it)
   uint32_t replies_owed_ = 0;   // joins and leaves waiting for their rooms' owners
   RateBucket rate_;             // --rate-limit-msgs, --rate-limit-bytes
+  // --slow-consumer=conflate: what waits while it cannot keep up (null: it keeps up).
+  std::unique_ptr<ConflationQueue> conflation_;
   std::vector<Membership> memberships_;
 };
 

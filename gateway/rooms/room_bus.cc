@@ -261,6 +261,7 @@ void RoomHub::on_tick() noexcept {
   }
   retire_.clear();
   if (!gap_owed_.empty()) tell_owed_gaps();
+  if (!conflating_.empty()) drain_conflated();
   if (!held_.empty() && !congested()) {
     for (Member* member : held_) {
       member->held_ = false;
@@ -274,7 +275,7 @@ uint64_t RoomHub::sleep_limit_ms() noexcept {
   if (!inbox_.empty()) return 0;
   if (!presence_leaving_.empty()) return 0;
   // A slow member's output drains without a completion of ours: look again shortly.
-  if (!gap_owed_.empty() || replays_sending_ > 0) return kGapPollMs;
+  if (!gap_owed_.empty() || !conflating_.empty() || replays_sending_ > 0) return kGapPollMs;
   if (!auth_deadlines_.empty()) {
     uint64_t now = core::monotonic_ms(), due = auth_deadlines_.front().due_ms;
     return due <= now ? 0 : due - now;

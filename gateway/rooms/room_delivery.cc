@@ -60,6 +60,10 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
       queue_behind_replay(member, membership, message);
       continue;
     }
+    if (member.conflation_) {  // it has messages waiting: this one waits behind them
+      conflate(member, message);
+      continue;
+    }
     const core::BlockRef& block = forms.get(membership.form);
     size_t length = block->size();
     if (wire_codec(membership.form).datagram) {
@@ -77,6 +81,10 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
         ++stats_.slow_closed;
         log(member, "cut_off", "slow consumer: its output is over --max-outbuf");
         member.cut_off_slow();
+        continue;
+      }
+      if (config_.slow_consumer == SlowConsumer::kConflate) {
+        conflate(member, message);
         continue;
       }
       if (membership.gap_from == 0) membership.gap_from = message.seq();
@@ -100,6 +108,73 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
   uint64_t now_ns = wake_ns();
   uint64_t since = message.published_ns();
   if (since != 0) stats_.publish_to_queued.observe(now_ns > since ? now_ns - since : 0);
+}
+
+void RoomHub::conflate(Member& member, const RoomMessage& message) noexcept {
+  if (!member.conflation_) {
+    member.conflation_ =
+        std::make_unique<ConflationQueue>(config_.max_conflated_keys, config_.max_outbuf);
+    conflating_.push_back(member.id_);
+  }
+  switch (member.conflation_->push(message)) {
+    case ConflationQueue::Push::kQueued:
+      return;
+    case ConflationQueue::Push::kReplaced:
+      ++stats_.conflated;
+      return;
+    case ConflationQueue::Push::kFull:
+      // More distinct keys, or more messages without a key, than it may have waiting:
+      // nothing may be dropped silently, so it goes (and resumes from history).
+      ++stats_.slow_closed;
+      log(member, "cut_off", "slow consumer: its conflation queue is full");
+      member.cut_off_slow();
+      return;
+  }
+}
+
+void RoomHub::drain_conflated() noexcept {
+  size_t kept = 0;
+  for (uint64_t id : conflating_) {
+    auto it = members_.find(id);
+    if (it == members_.end()) continue;  // gone (its queue with it)
+    Member& member = *it->second;
+    if (!member.conflation_) continue;
+    if (member.closing()) {
+      member.conflation_.reset();
+      continue;
+    }
+    if (member.queued_bytes() > config_.max_outbuf / 2 || !send_conflated(member)) {
+      conflating_[kept++] = id;
+      continue;
+    }
+    member.conflation_.reset();  // caught up: live messages go straight out again
+  }
+  conflating_.resize(kept);
+}
+
+bool RoomHub::send_conflated(Member& member) noexcept {
+  ConflationQueue& queue = *member.conflation_;
+  while (const RoomMessage* message = queue.front()) {
+    Membership* membership = nullptr;
+    for (Membership& m : member.memberships_) {
+      if (m.room->name == message->room()) membership = &m;
+    }
+    // Left since (or resuming it again: the replay has it): not owed any more.
+    if (membership == nullptr || membership->replaying) {
+      queue.pop();
+      continue;
+    }
+    size_t length = encoded_size(*message, membership->form);
+    size_t queued = member.queued_bytes();
+    if (queued > 0 && queued + length > config_.max_outbuf) return false;
+    if (uint64_t replaced = queue.take_replaced(message->room())) {
+      reply_conflated(member, membership->form, message->room(), replaced);
+    }
+    member.send_encoded(encode_message(*message, membership->form), 0, length);
+    ++stats_.delivered;
+    queue.pop();
+  }
+  return true;
 }
 
 void RoomHub::tell_owed_gaps() noexcept {

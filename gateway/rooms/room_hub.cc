@@ -17,16 +17,17 @@ std::string RoomStats::to_string() const {
   char text[720];
   std::snprintf(text, sizeof text,
                 "published=%" PRIu64 " delivered=%" PRIu64 " acks=%" PRIu64 " slow_closed=%" PRIu64
-                " slow_skipped=%" PRIu64 " gaps_told=%" PRIu64 " udp_oversize=%" PRIu64
-                " udp_undelivered=%" PRIu64 " held=%" PRIu64 " seq_jumps=%" PRIu64
-                " resumes=%" PRIu64 " recovered=%" PRIu64 " unrecovered=%" PRIu64
-                " replayed=%" PRIu64 " duplicates=%" PRIu64 " presence_events=%" PRIu64
-                " unavailable=%" PRIu64 " sessions_kept=%" PRIu64 " sessions_resumed=%" PRIu64,
+                " slow_skipped=%" PRIu64 " gaps_told=%" PRIu64 " conflated=%" PRIu64
+                " udp_oversize=%" PRIu64 " udp_undelivered=%" PRIu64 " held=%" PRIu64
+                " seq_jumps=%" PRIu64 " resumes=%" PRIu64 " recovered=%" PRIu64
+                " unrecovered=%" PRIu64 " replayed=%" PRIu64 " duplicates=%" PRIu64
+                " presence_events=%" PRIu64 " unavailable=%" PRIu64 " sessions_kept=%" PRIu64
+                " sessions_resumed=%" PRIu64,
                 published.get(), delivered.get(), acks.get(), slow_closed.get(), slow_skipped.get(),
-                gaps_told.get(), udp_oversize.get(), udp_undelivered.get(), held.get(),
-                seq_jumps.get(), resumes.get(), recovered.get(), unrecovered.get(), replayed.get(),
-                duplicates.get(), presence_events.get(), unavailable.get(), sessions_kept.get(),
-                sessions_resumed.get());
+                gaps_told.get(), conflated.get(), udp_oversize.get(), udp_undelivered.get(),
+                held.get(), seq_jumps.get(), resumes.get(), recovered.get(), unrecovered.get(),
+                replayed.get(), duplicates.get(), presence_events.get(), unavailable.get(),
+                sessions_kept.get(), sessions_resumed.get());
   return text;
 }
 
@@ -335,6 +336,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
   static constexpr char kEpochReserve[kEpochChars + 1] = "????????????????";
   if (!request.id.empty()) fields.epoch = {kEpochReserve, kEpochChars};
   fields.key = request.key;
+  fields.ckey = request.ckey;
   fields.event = request.event;
   fields.data_is_json = request.data_is_json;
   fields.raw_text = request.raw_text;

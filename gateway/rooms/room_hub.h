@@ -39,6 +39,9 @@ namespace rg::gateway {
 enum class SlowConsumer : uint8_t {
   kClose,  // a member that cannot keep up is cut off (WebSocket 1008 "slow consumer")
   kDrop,   // its messages are skipped, then it is told which sequence numbers it missed
+  // its messages wait (bounded) and, of those with a conflation key, only the newest per
+  // room and key; it is told how many were replaced (gateway/rooms/conflation.h)
+  kConflate,
 };
 
 class RoomHub;
@@ -53,7 +56,8 @@ struct HubConfig {
   uint64_t session_ttl_ms = 120000;  // a session's record waits this long (0: no sessions)
   size_t max_sessions = 5000;        // records this shard keeps (--max-sessions / shards)
   SlowConsumer slow_consumer = SlowConsumer::kClose;
-  RateLimits rate_limits;  // per member (off by default)
+  size_t max_conflated_keys = 4096;  // --slow-consumer=conflate: keyed messages waiting per member
+  RateLimits rate_limits;            // per member (off by default)
   // --auth required: every member but the server's own needs a token (JWT) within
   // first_ms of attaching, and rooms are joined and published to as its claims allow.
   struct Auth {
@@ -76,20 +80,21 @@ struct RoomStats {
   core::Counter slow_closed;   // members cut off for not keeping up
   core::Counter slow_skipped;  // messages skipped for members that could not keep up
   core::Counter gaps_told;
-  core::Counter udp_oversize;           // messages not sent to UDP members: larger than a datagram
-  core::Counter udp_undelivered;        // no UDP send slot free
-  core::Counter held;                   // times a publisher's reads were held by bus back-pressure
-  core::Counter seq_jumps;              // a delivery skipped a sequence number (must stay 0)
-  core::Counter resumes;                // joins with `since`
-  core::Counter recovered;              // of which answered recovered
-  core::Counter unrecovered;            // of which answered recovered:false (the rest: gone before)
-  core::Counter replayed;               // messages sent from history to resuming members
-  core::Counter duplicates;             // keyed publishes answered as duplicates
-  core::Counter presence_events;        // join/leave notices sent to members
-  core::Counter unavailable;            // memberships ended because an owner could not be reached
-  core::Counter sessions_kept;          // sessions whose connection went away, kept
-  core::Counter sessions_resumed;       // sessions taken back by a new connection
-  core::Counter members_active;         // memberships of this shard's members (a gauge)
+  core::Counter conflated;         // messages replaced by newer ones of their ckey (never sent)
+  core::Counter udp_oversize;      // messages not sent to UDP members: larger than a datagram
+  core::Counter udp_undelivered;   // no UDP send slot free
+  core::Counter held;              // times a publisher's reads were held by bus back-pressure
+  core::Counter seq_jumps;         // a delivery skipped a sequence number (must stay 0)
+  core::Counter resumes;           // joins with `since`
+  core::Counter recovered;         // of which answered recovered
+  core::Counter unrecovered;       // of which answered recovered:false (the rest: gone before)
+  core::Counter replayed;          // messages sent from history to resuming members
+  core::Counter duplicates;        // keyed publishes answered as duplicates
+  core::Counter presence_events;   // join/leave notices sent to members
+  core::Counter unavailable;       // memberships ended because an owner could not be reached
+  core::Counter sessions_kept;     // sessions whose connection went away, kept
+  core::Counter sessions_resumed;  // sessions taken back by a new connection
+  core::Counter members_active;    // memberships of this shard's members (a gauge)
   core::Counter rate_limited_messages;  // requests refused: over --rate-limit-msgs
   core::Counter rate_limited_bytes;     // requests refused: over --rate-limit-bytes
   core::Counter rate_cut_off;           // members cut off after --rate-limit-grace
@@ -283,6 +288,11 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   void acknowledge(const RoomMessage& message) noexcept;
   void hold(Member& member) noexcept;
   void tell_owed_gaps() noexcept;
+  // --slow-consumer=conflate: `message` waits in the member's conflation queue.
+  void conflate(Member& member, const RoomMessage& message) noexcept;
+  // Sends what conflating members have waiting, as far as their output allows.
+  void drain_conflated() noexcept;
+  [[nodiscard]] bool send_conflated(Member& member) noexcept;  // true: nothing left waiting
   // Joins and leaves of a room whose owner has not answered yet are answered later, in
   // order; a member may have a bounded number of them waiting.
   bool refuse_if_owing_too_many(Member& member, WireForm form, std::string_view id) noexcept;
@@ -305,6 +315,7 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
                  std::string_view epoch) noexcept;
   void reply_gap(Member& m, WireForm form, std::string_view room, uint64_t from,
                  uint64_t to) noexcept;
+  void reply_conflated(Member& m, WireForm form, std::string_view room, uint64_t count) noexcept;
   void reply_pong(Member& m, WireForm form, std::string_view id) noexcept;
   void reply_auth(Member& m, WireForm form, const proto::JwtClaims& claims,
                   std::string_view id) noexcept;
@@ -319,6 +330,9 @@ class RoomHub final : public core::ShardMailbox::Service, private RoomOwnership:
   // Members with skipped messages not yet told (--slow-consumer=drop): told as soon as
   // their output has drained to half of --max-outbuf, even if no later message comes.
   std::vector<uint64_t> gap_owed_;
+  // Members with a conflation queue (--slow-consumer=conflate), drained as their output
+  // allows.
+  std::vector<uint64_t> conflating_;
   std::deque<RoomMessage*> inbox_;            // from the owner table of this very shard
   std::vector<LocalRoom*> retire_;            // rooms that may have lost their last member
   std::vector<LocalRoom*> presence_leaving_;  // rooms with leaves to tell their owners

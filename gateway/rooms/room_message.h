@@ -73,6 +73,7 @@ class RoomMessage final : public core::BusMessage {
     std::string_view id;     // the publisher's request id (in its own wire form)
     std::string_view key;    // a publish's idempotency key
     std::string_view event;  // a publish's event name (Socket.IO members' event)
+    std::string_view ckey;   // a publish's conflation key (--slow-consumer=conflate)
     std::string_view epoch;  // kJoined, kResume, kReplay
     bool data_is_json = false;
     // The data is a JSON string made of a raw member's text frame (JSON members see the
@@ -92,7 +93,7 @@ class RoomMessage final : public core::BusMessage {
 
   static RoomMessage* create(const Fields& fields) {
     size_t extra = fields.room.size() + fields.id.size() + fields.key.size() + fields.epoch.size() +
-                   fields.event.size() + fields.data.size();
+                   fields.event.size() + fields.ckey.size() + fields.data.size();
     void* memory = ::operator new(sizeof(RoomMessage) + extra);
     return new (memory) RoomMessage(fields);
   }
@@ -117,8 +118,12 @@ class RoomMessage final : public core::BusMessage {
   std::string_view event() const noexcept {
     return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_, event_size_};
   }
+  std::string_view ckey() const noexcept {
+    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_, ckey_size_};
+  }
   std::string_view data() const noexcept {
-    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_, data_size_};
+    return {tail() + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_ + ckey_size_,
+            data_size_};
   }
   bool data_is_json() const noexcept { return data_is_json_; }
   bool raw_text() const noexcept { return raw_text_; }
@@ -168,7 +173,7 @@ class RoomMessage final : public core::BusMessage {
   // Bytes this message holds (for history limits).
   size_t footprint() const noexcept {
     return sizeof(RoomMessage) + room_size_ + id_size_ + key_size_ + epoch_size_ + event_size_ +
-           data_size_;
+           ckey_size_ + data_size_;
   }
 
  private:
@@ -183,6 +188,7 @@ class RoomMessage final : public core::BusMessage {
         key_size_(static_cast<uint8_t>(f.key.size())),
         epoch_size_(static_cast<uint8_t>(f.epoch.size())),
         event_size_(static_cast<uint8_t>(f.event.size())),
+        ckey_size_(static_cast<uint8_t>(f.ckey.size())),
         room_size_(static_cast<uint32_t>(f.room.size())),
         id_size_(static_cast<uint32_t>(f.id.size())),
         data_size_(f.data.size()),
@@ -193,7 +199,7 @@ class RoomMessage final : public core::BusMessage {
         seq_(f.seq),
         published_ns_(f.published_ns) {
     char* p = tail();
-    for (std::string_view part : {f.room, f.id, f.key, f.epoch, f.event, f.data}) {
+    for (std::string_view part : {f.room, f.id, f.key, f.epoch, f.event, f.ckey, f.data}) {
       if (!part.empty()) std::memcpy(p, part.data(), part.size());
       p += part.size();
     }
@@ -217,6 +223,7 @@ class RoomMessage final : public core::BusMessage {
   uint8_t key_size_;    // at most proto::kMaxKeyBytes
   uint8_t epoch_size_;  // at most proto::kMaxEpochBytes
   uint8_t event_size_;  // at most proto::kMaxEventBytes
+  uint8_t ckey_size_;   // at most proto::kMaxKeyBytes
   uint32_t room_size_;
   uint32_t id_size_;
   size_t data_size_;

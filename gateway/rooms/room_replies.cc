@@ -99,6 +99,13 @@ void RoomHub::reply_gap(Member& member, WireForm form, std::string_view room, ui
       [&](std::byte* o) { return proto::bin::write_gap(o, room, from, to); });
 }
 
+void RoomHub::reply_conflated(Member& member, WireForm form, std::string_view room,
+                              uint64_t count) noexcept {
+  reply(
+      member, form, [&](std::string& o) { proto::append_json_conflated(o, room, count); },
+      [&](std::byte* o) { return proto::bin::write_conflated(o, room, count); });
+}
+
 void RoomHub::reply_pong(Member& member, WireForm form, std::string_view id) noexcept {
   reply(
       member, form, [&](std::string& o) { proto::append_json_pong(o, id); },

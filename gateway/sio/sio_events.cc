@@ -289,6 +289,11 @@ void EioSession::on_room_event(std::string_view name, simdjson::dom::array args,
         if (key.empty() || key.size() > proto::kMaxKeyBytes) return fail("key is 1 to 64 bytes");
         request.key = key;
       }
+      std::string_view ckey;
+      if (!opts["ckey"].get_string().get(ckey)) {
+        if (ckey.empty() || ckey.size() > proto::kMaxKeyBytes) return fail("ckey is 1 to 64 bytes");
+        request.ckey = ckey;
+      }
     }
     if (request.data.size() > hub.config().max_payload) {
       if (has_id) ack_error(id, "too_large", "the data is larger than --max-payload");

@@ -180,6 +180,15 @@ RequestError parse_request(std::span<const std::byte> frame, Request& out) noexc
                     "an event is 1 to 64 printable ASCII characters, no quote or backslash");
       }
     }
+    if ((flags & kFlagConflationKey) != 0) {
+      uint8_t ckey_length;
+      if (!in.u8(ckey_length) || !in.bytes(ckey_length, out.ckey)) {
+        return fail(ErrorCode::kBadRequest, "ckey runs past the frame");
+      }
+      if (out.ckey.empty() || out.ckey.size() > kMaxKeyBytes) {
+        return fail(ErrorCode::kBadRequest, "a ckey is 1 to 64 bytes");
+      }
+    }
     out.data = in.rest();
     return {};
   }
@@ -280,6 +289,14 @@ size_t write_gap(std::byte* out, std::string_view room, uint64_t from, uint64_t 
   w.room(room);
   w.u64(from);
   w.u64(to);
+  return w.size();
+}
+
+size_t write_conflated(std::byte* out, std::string_view room, uint64_t count) noexcept {
+  Writer w(out);
+  w.header(kConflated, 0, {});
+  w.room(room);
+  w.u64(count);
   return w.size();
 }
 

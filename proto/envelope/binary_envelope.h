@@ -22,7 +22,9 @@ namespace rg::proto::bin {
 //       [cookie: 16 bytes, UDP only]; the bracketed fields as the flags say
 inline constexpr uint8_t kJoin = 0x01;
 inline constexpr uint8_t kLeave = 0x02;  // room
-inline constexpr uint8_t kPub = 0x03;    // room [key: u8 length, key], data (the rest)
+// pub: room [flag kFlagKey: u8 length, key] [kFlagEvent: u8 length, event]
+//      [kFlagConflationKey: u8 length, ckey], data (the rest)
+inline constexpr uint8_t kPub = 0x03;
 inline constexpr uint8_t kHello = 0x04;  // (UDP) padding: at least kMinHelloSize in all
 inline constexpr uint8_t kPing = 0x05;
 inline constexpr uint8_t kPresence = 0x06;  // room
@@ -50,6 +52,8 @@ inline constexpr uint8_t kPresenceEvent = 0x8a;
 inline constexpr uint8_t kSessionReply = 0x8b;
 // auth answer: i64 exp (seconds since the epoch, 0: never), u8 sub length, sub
 inline constexpr uint8_t kAuthReply = 0x8c;
+// conflated: room, u64 count (messages replaced by newer ones of their conflation keys)
+inline constexpr uint8_t kConflated = 0x8d;
 inline constexpr uint8_t kEventJoin = 1;
 inline constexpr uint8_t kEventLeave = 2;
 
@@ -61,12 +65,13 @@ inline constexpr uint8_t kFlagResume = 0x04;    // join: since and epoch follow 
 inline constexpr uint8_t kFlagInfo = 0x08;      // join: presence info follows
 inline constexpr uint8_t kFlagEvent =
     0x08;  // pub (after the key), msg (after the seq): an event name
-inline constexpr uint8_t kFlagPresence = 0x10;   // join: send this member presence notices
-inline constexpr uint8_t kFlagCookie = 0x04;     // auth (UDP): a 16-byte cookie ends the frame
-inline constexpr uint8_t kFlagRecovered = 0x04;  // joined: the resume was recovered
-inline constexpr uint8_t kFlagResumed = 0x08;    // joined: the join asked to resume
-inline constexpr uint8_t kFlagDuplicate = 0x04;  // ack: the key was seen; the first seq
-inline constexpr uint8_t kFlagToken = 0x04;      // session: a token (and offsets) follow
+inline constexpr uint8_t kFlagPresence = 0x10;       // join: send this member presence notices
+inline constexpr uint8_t kFlagConflationKey = 0x10;  // pub (after the event): u8 length, ckey
+inline constexpr uint8_t kFlagCookie = 0x04;         // auth (UDP): a 16-byte cookie ends the frame
+inline constexpr uint8_t kFlagRecovered = 0x04;      // joined: the resume was recovered
+inline constexpr uint8_t kFlagResumed = 0x08;        // joined: the join asked to resume
+inline constexpr uint8_t kFlagDuplicate = 0x04;      // ack: the key was seen; the first seq
+inline constexpr uint8_t kFlagToken = 0x04;          // session: a token (and offsets) follow
 
 // A hello is at least as long as the cookie reply, so that the gateway never answers a
 // forged source address with more bytes than it was sent.
@@ -100,6 +105,7 @@ size_t write_ack(std::byte* out, std::string_view id, uint64_t seq, bool duplica
 size_t write_error(std::byte* out, ErrorCode code, std::string_view message,
                    std::string_view id) noexcept;
 size_t write_gap(std::byte* out, std::string_view room, uint64_t from, uint64_t to) noexcept;
+size_t write_conflated(std::byte* out, std::string_view room, uint64_t count) noexcept;
 size_t write_cookie(std::byte* out, std::span<const std::byte, kCookieBytes> cookie) noexcept;
 size_t write_pong(std::byte* out, std::string_view id) noexcept;
 size_t write_auth(std::byte* out, std::string_view sub, int64_t exp, std::string_view id) noexcept;

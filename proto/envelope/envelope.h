@@ -32,6 +32,10 @@ struct Request {
   bool presence = false;
   // pub: the idempotency key (empty: none), 1 to kMaxKeyBytes bytes.
   std::string_view key;
+  // pub: the conflation key (empty: none), 1 to kMaxKeyBytes bytes. Under
+  // --slow-consumer=conflate a member that cannot keep up gets only the newest message of
+  // each (room, ckey) it has waiting.
+  std::string_view ckey;
   // pub: the event name Socket.IO members receive the message as (empty: "message");
   // 1 to kMaxEventBytes printable ASCII characters but '"' and '\\' (is_valid_event_name).
   std::string_view event;

@@ -210,12 +210,12 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   bool have_op = false, have_room = false, have_data = false, have_id = false, have_echo = false;
   bool have_since = false, have_epoch = false, have_info = false, have_presence = false,
        have_key = false, have_session = false, have_rooms = false, have_event = false,
-       have_token = false;
+       have_token = false, have_ckey = false;
   // A field of the wrong type is reported only if the op uses that field (a ping's "room"
   // is as ignored as any unknown field), and only after the whole request was found to
   // be valid JSON, with its id.
   RequestError op_error, id_error, room_error, echo_error, since_error, epoch_error, info_error,
-      presence_error, key_error, session_error, rooms_error, event_error, token_error;
+      presence_error, key_error, session_error, rooms_error, event_error, token_error, ckey_error;
   for (auto field : object) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return fail(ErrorCode::kBadJson, "not valid JSON");
@@ -312,6 +312,17 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
       }
       if (!key_error && (out.key.empty() || out.key.size() > kMaxKeyBytes)) {
         key_error = fail(ErrorCode::kBadRequest, "\"key\" must be 1 to 64 bytes");
+      }
+    } else if (key == "ckey") {
+      if (have_ckey) return fail(ErrorCode::kBadRequest, "\"ckey\" appears twice");
+      have_ckey = true;
+      auto read = [&](od::value& v) { return !v.get_string().get(out.ckey); };
+      if (!typed_field(value, od::json_type::string, read, ckey_error,
+                       fail(ErrorCode::kBadRequest, "\"ckey\" must be a string"))) {
+        return fail(ErrorCode::kBadJson, "not valid JSON");
+      }
+      if (!ckey_error && (out.ckey.empty() || out.ckey.size() > kMaxKeyBytes)) {
+        ckey_error = fail(ErrorCode::kBadRequest, "\"ckey\" must be 1 to 64 bytes");
       }
     } else if (key == "event") {
       if (have_event) return fail(ErrorCode::kBadRequest, "\"event\" appears twice");
@@ -413,7 +424,7 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
                   "\"rooms\" maps room names to whole numbers >= 0 (the last seq received)");
     }
     out.room = {};
-    out.key = out.epoch = out.info = {};
+    out.key = out.ckey = out.epoch = out.info = {};
     out.has_since = out.presence = false;
     return {};
   } else if (op == "ping") {
@@ -436,10 +447,11 @@ RequestError JsonRequestParser::parse(std::string_view text, Request& out) noexc
   if (out.op == RequestOp::kPub) {
     if (echo_error) return echo_error;
     if (key_error) return key_error;
+    if (ckey_error) return ckey_error;
     if (event_error) return event_error;
     if (!have_data) return fail(ErrorCode::kBadRequest, "missing \"data\"");
   } else {
-    out.key = out.event = {};
+    out.key = out.ckey = out.event = {};
   }
   if (out.op == RequestOp::kJoin) {
     if (since_error) return since_error;
@@ -630,6 +642,14 @@ void append_json_gap(std::string& out, std::string_view room, uint64_t from, uin
   append_number(out, from);
   out += ",\"to\":";
   append_number(out, to);
+  out += '}';
+}
+
+void append_json_conflated(std::string& out, std::string_view room, uint64_t count) {
+  out += "{\"op\":\"conflated\",";
+  append_room(out, room);
+  out += ",\"count\":";
+  append_number(out, count);
   out += '}';
 }
 

@@ -75,6 +75,9 @@ void append_json_left(std::string& out, std::string_view room, std::string_view 
 void append_json_error(std::string& out, ErrorCode code, std::string_view message,
                        std::string_view id);
 void append_json_gap(std::string& out, std::string_view room, uint64_t from, uint64_t to);
+// {"op":"conflated","room":R,"count":N}: N messages of the room were replaced by newer ones
+// of their conflation keys before they could be sent (--slow-consumer=conflate).
+void append_json_conflated(std::string& out, std::string_view room, uint64_t count);
 void append_json_pong(std::string& out, std::string_view id);
 // The answer to auth: the token's subject and expiry (seconds since the epoch; 0: never).
 void append_json_auth(std::string& out, std::string_view sub, int64_t exp, std::string_view id);

@@ -402,6 +402,104 @@ async def slow_consumer_is_told_its_gap(gw):
         await c.close()
 
 
+async def slow_consumer_gets_the_latest_of_each_key(gw):
+    """--slow-consumer=conflate: 8 MiB of 1 KiB messages, 10 conflation keys and every 50th
+    message without a key, go to a room with a member that reads along and one that has
+    stopped reading. The reader gets every message; the stopped one, once it reads, gets
+    every unkeyed message, the newest value of every key, seqs in order, and notices that
+    count every message it was not sent."""
+    fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
+    small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    small.connect(("127.0.0.1", gw.ws))
+    slow = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", sock=small, max_queue=4, read_limit=4096)
+    pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    for c in (fast, slow):
+        await c.send('{"op":"join","room":"ticks"}')
+        assert json.loads(await c.recv())["op"] == "joined"
+    count, keys, pad = 8000, 10, "y" * 1000
+    latest = {}  # key -> the last n published with it
+    unkeyed = set()
+    received = [0]
+
+    async def read_all():
+        for n in range(count):
+            m = json.loads(await fast.recv())
+            assert m["op"] == "msg" and m["seq"] == n + 1 and m["data"]["n"] == n, m
+            received[0] += 1
+
+    reader = asyncio.create_task(read_all())
+    for n in range(count):
+        if n % 50 == 49:
+            unkeyed.add(n)
+            await pub.send(json.dumps({"op": "pub", "room": "ticks", "data": {"n": n, "pad": pad}}))
+        else:
+            key = f"k{n % keys}"
+            latest[key] = n
+            await pub.send(json.dumps({"op": "pub", "room": "ticks", "ckey": key,
+                                       "data": {"k": key, "n": n, "pad": pad}}))
+        while n - received[0] > 64 and not reader.done():
+            await asyncio.sleep(0.0005)
+    await reader  # the member that keeps up lost nothing
+
+    seen_unkeyed, last_of_key, told, got, last_seq = set(), {}, 0, 0, 0
+    notices = 0
+    while got + told < count:
+        m = json.loads(await asyncio.wait_for(slow.recv(), 10))
+        if m["op"] == "conflated":
+            assert m["room"] == "ticks" and m["count"] > 0, m
+            told += m["count"]
+            notices += 1
+            continue
+        assert m["op"] == "msg" and m["seq"] > last_seq, (m.get("seq"), last_seq)
+        last_seq = m["seq"]
+        got += 1
+        if "k" in m["data"]:
+            last_of_key[m["data"]["k"]] = m["data"]["n"]
+        else:
+            seen_unkeyed.add(m["data"]["n"])
+    assert notices > 0 and told > 0, "nothing was conflated: the member was not slow"
+    assert got + told == count, (got, told)
+    assert seen_unkeyed == unkeyed, f"unkeyed messages lost: {sorted(unkeyed - seen_unkeyed)[:5]}"
+    assert last_of_key == latest, ("the newest value of each key must arrive", last_of_key, latest)
+    # Caught up: later messages go straight out again.
+    await pub.send('{"op":"pub","room":"ticks","ckey":"k0","data":{"k":"k0","n":-1}}')
+    m = json.loads(await asyncio.wait_for(slow.recv(), 10))
+    assert m["op"] == "msg" and m["seq"] == count + 1 and m["data"]["n"] == -1, m
+    print(f"  slow member: {got} messages and {notices} notices counting {told} replaced; "
+          f"all {len(unkeyed)} unkeyed and the newest of all {keys} keys")
+    for c in (fast, slow, pub):
+        await c.close()
+
+
+async def conflation_queue_is_bounded(gw):
+    """More distinct keys waiting than --max-conflated-keys: the slow member is cut off (1008)
+    rather than silently losing one; the member that keeps up is not affected."""
+    fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
+    small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    small.connect(("127.0.0.1", gw.ws))
+    slow = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", sock=small, max_queue=4, read_limit=4096)
+    pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
+    for c in (fast, slow):
+        await c.send('{"op":"join","room":"keys"}')
+        assert json.loads(await c.recv())["op"] == "joined"
+    count, pad = 4000, "z" * 1000
+    for n in range(count):  # every message a key of its own
+        await pub.send(json.dumps({"op": "pub", "room": "keys", "ckey": f"key{n}", "data": pad}))
+        if n % 64 == 63:
+            for _ in range(64):
+                m = json.loads(await asyncio.wait_for(fast.recv(), 10))
+                assert m["op"] == "msg", m
+    try:
+        while True:
+            await asyncio.wait_for(slow.recv(), 10)
+    except websockets.ConnectionClosed as e:
+        assert e.code == 1008 and e.reason == "slow consumer", (e.code, e.reason)
+    for c in (fast, pub):
+        await c.close()
+
+
 async def udp_join_needs_a_cookie(gw):
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -454,6 +552,12 @@ CASES = {
                    {"slow_closed": lambda v: v >= 1}),
     "slow-drop": (["--max-outbuf", "256KiB", "--slow-consumer", "drop", "--close-linger", "60"], slow_consumer_is_told_its_gap, {},
                   {"gaps_told": lambda v: v >= 1, "slow_closed": lambda v: v == 0}),
+    "slow-conflate": (["--max-outbuf", "256KiB", "--slow-consumer", "conflate", "--close-linger", "60"],
+                      slow_consumer_gets_the_latest_of_each_key, {},
+                      {"conflated": lambda v: v >= 1, "slow_closed": lambda v: v == 0}),
+    "conflate-bound": (["--max-outbuf", "256KiB", "--slow-consumer", "conflate", "--max-conflated-keys", "100",
+                        "--close-linger", "60"], conflation_queue_is_bounded, {},
+                       {"slow_closed": lambda v: v == 1}),
     "udp": ([], udp_join_needs_a_cookie, {}, {"udp_oversize": lambda v: v == 1}),
 }
 

@@ -138,6 +138,9 @@ TEST(BinaryEnvelope, WritesFramesAClientCanParseBack) {
   n = write_gap(out, "r", 3, 9);
   expect = frame({kGap, 0, 0, 1, 'r', 3, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0});
   EXPECT_EQ(std::vector<std::byte>(out, out + n), expect);
+  n = write_conflated(out, "r", 258);
+  expect = frame({kConflated, 0, 0, 1, 'r', 2, 1, 0, 0, 0, 0, 0, 0});
+  EXPECT_EQ(std::vector<std::byte>(out, out + n), expect);
   std::byte cookie[kCookieBytes] = {};
   EXPECT_EQ(write_cookie(out, std::span<const std::byte, kCookieBytes>(cookie)), 3 + kCookieBytes);
   EXPECT_LE(write_cookie(out, std::span<const std::byte, kCookieBytes>(cookie)), kMinHelloSize);
@@ -181,6 +184,20 @@ TEST(BinaryEnvelope, ReadsResumeInfoPresenceAndKey) {
   ASSERT_FALSE(parse_request(pub, r));
   EXPECT_EQ(r.key, "k1");
   EXPECT_EQ(r.data, "data");
+
+  // A conflation key after the key and the event.
+  auto conflated = frame({kPub, kFlagKey | kFlagEvent | kFlagConflationKey, 0, 1, 'r', 1, 'k', 1,
+                          'e', 3, 'B', 'T', 'C'},
+                         "42");
+  ASSERT_FALSE(parse_request(conflated, r));
+  EXPECT_EQ(r.key, "k");
+  EXPECT_EQ(r.event, "e");
+  EXPECT_EQ(r.ckey, "BTC");
+  EXPECT_EQ(r.data, "42");
+  EXPECT_EQ(parse_request(frame({kPub, kFlagConflationKey, 0, 1, 'r', 0}), r).code,
+            ErrorCode::kBadRequest);  // empty
+  EXPECT_EQ(parse_request(frame({kPub, kFlagConflationKey, 0, 1, 'r', 4, 'B'}), r).code,
+            ErrorCode::kBadRequest);  // cut short
 
   auto presence = frame({kPresence, 0, 1, '7', 1, 'r'});
   ASSERT_FALSE(parse_request(presence, r));

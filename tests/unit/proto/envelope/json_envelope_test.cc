@@ -299,11 +299,13 @@ TEST(JsonEnvelope, RepliesAreTheDocumentedJson) {
   append_json_left(out, "r", "");
   append_json_ack(out, "\"a\"", 9, false);
   append_json_gap(out, "r", 3, 7);
+  append_json_conflated(out, "r", 12);
   append_json_pong(out, "2");
   EXPECT_EQ(out, R"({"op":"joined","room":"r","seq":5,"epoch":"00ab","member":"1.7","id":1})"
                  R"({"op":"left","room":"r"})"
                  R"({"op":"ack","id":"a","seq":9})"
                  R"({"op":"gap","room":"r","from":3,"to":7})"
+                 R"({"op":"conflated","room":"r","count":12})"
                  R"({"op":"pong","id":2})");
 }
 
@@ -367,6 +369,13 @@ TEST(JsonEnvelope, ReadsResumePresenceAndKeyFields) {
   pub.append(kJsonPadding, ' ');
   ASSERT_FALSE(parser.parse(std::string_view(pub.data(), pub.size() - kJsonPadding), r));
   EXPECT_EQ(r.key, "k-1");
+  EXPECT_TRUE(r.ckey.empty());
+  std::string conflated = R"({"op":"pub","room":"r","data":1,"ckey":"BTC-USD"})";
+  conflated.append(kJsonPadding, ' ');
+  ASSERT_FALSE(
+      parser.parse(std::string_view(conflated.data(), conflated.size() - kJsonPadding), r));
+  EXPECT_EQ(r.ckey, "BTC-USD");
+  EXPECT_TRUE(r.key.empty());
 
   EXPECT_EQ(parse_ok(parser, R"({"op":"presence","room":"r","id":1})").op, RequestOp::kPresence);
   // Fields an op does not use are not checked for their type.
@@ -392,6 +401,9 @@ TEST(JsonEnvelope, RefusesBadResumePresenceAndKeyFields) {
       {R"({"op":"join","room":"r","since":1,"since":2})", ErrorCode::kBadRequest},
       {R"({"op":"pub","room":"r","data":1,"key":""})", ErrorCode::kBadRequest},
       {R"({"op":"pub","room":"r","data":1,"key":1})", ErrorCode::kBadRequest},
+      {R"({"op":"pub","room":"r","data":1,"ckey":""})", ErrorCode::kBadRequest},
+      {R"({"op":"pub","room":"r","data":1,"ckey":["a"]})", ErrorCode::kBadRequest},
+      {R"({"op":"pub","room":"r","data":1,"ckey":"a","ckey":"b"})", ErrorCode::kBadRequest},
       {R"({"op":"presence"})", ErrorCode::kBadRequest},
   };
   for (const Case& c : cases) EXPECT_EQ(parse_error(parser, c.text).code, c.code) << c.text;
@@ -400,6 +412,9 @@ TEST(JsonEnvelope, RefusesBadResumePresenceAndKeyFields) {
   EXPECT_EQ(parse_error(parser, long_key).code, ErrorCode::kBadRequest);
   std::string ok_key = R"({"op":"pub","room":"r","data":1,"key":")" + std::string(64, 'k') + "\"}";
   EXPECT_FALSE(parse_error(parser, ok_key));
+  std::string long_ckey =
+      R"({"op":"pub","room":"r","data":1,"ckey":")" + std::string(65, 'c') + "\"}";
+  EXPECT_EQ(parse_error(parser, long_ckey).code, ErrorCode::kBadRequest);
   std::string long_epoch = R"({"op":"join","room":"r","epoch":")" + std::string(65, 'e') + "\"}";
   EXPECT_EQ(parse_error(parser, long_epoch).code, ErrorCode::kBadRequest);
 }
