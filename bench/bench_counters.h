@@ -31,6 +31,7 @@ struct BenchCounters {
   std::atomic<uint64_t> duplicated{0};  // fanout: a seq seen again, or out of order
   std::atomic<uint64_t> resumes{0};     // fanout --churn: joins with since/epoch answered
   std::atomic<uint64_t> replayed{0};    // fanout --churn: messages replayed from history
+  std::atomic<uint64_t> conflated{0};   // fanout --ckeys: messages replaced, as told
 
   uint64_t errors() const {
     return connect_failed.load(std::memory_order_relaxed) +

@@ -47,6 +47,8 @@ class FanoutSession final : public LoadSession {
         frames_(64 << 20),
         tcp_frames_(64 << 20),
         timer_(&FanoutSession::on_timer, this),
+        slow_timer_(&FanoutSession::on_slow_timer, this),
+        slow_(member_ && index < config_.slow_members),
         polling_(member_ && config_.protocol == Protocol::kSocketIo &&
                  config_.sio_polling_members) {
     begin(polling_ ? Protocol::kSocketIoPolling : config_.protocol, config_.path, config_.host);
@@ -63,6 +65,20 @@ class FanoutSession final : public LoadSession {
   }
 
  private:
+  // A slow member: reads 5 ms out of every 500.
+  static void on_slow_timer(void* self) noexcept {
+    auto& s = *static_cast<FanoutSession*>(self);
+    if (s.failed() || s.service_.run().finished.load(std::memory_order_relaxed)) return;
+    s.reading_ = !s.reading_;
+    if (s.reading_) {
+      s.conn_.release_reads();
+    } else {
+      s.conn_.hold_reads();
+    }
+    s.conn_.shard().timers().schedule(s.slow_timer_,
+                                      s.conn_.shard().now_ms() + (s.reading_ ? 5 : 495));
+  }
+
   void start() noexcept override {
     // Socket.IO: the namespace's CONNECT first; its reply starts the scenario. Polling:
     // the handshake is a GET of its own.
@@ -122,6 +138,11 @@ class FanoutSession final : public LoadSession {
   bool account_seq(uint64_t seq) noexcept {
     uint64_t& last_seq = state_->last_seq;
     if (seq == last_seq + 1) {
+      last_seq = seq;
+    } else if (seq > last_seq + 1 && told_conflated_ >= seq - last_seq - 1) {
+      // Replaced by newer messages of their conflation keys, as the gateway told.
+      told_conflated_ -= seq - last_seq - 1;
+      counters_.add(counters_.conflated, seq - last_seq - 1);
       last_seq = seq;
     } else if (seq > last_seq + 1) {
       counters_.add(counters_.lost, seq - last_seq - 1);
@@ -288,10 +309,22 @@ class FanoutSession final : public LoadSession {
     if (pub_frame_.empty()) {
       // A 1-byte id, so that the gateway acks: the closed loop runs on acks.
       std::byte head[bin::kMaxRequestHead];
-      size_t n = bin::write_request(head, bin::kPub, 0, "p", room_);
+      size_t n = bin::write_request(head, bin::kPub,
+                                    config_.ckeys > 0 ? bin::kFlagConflationKey : 0, "p", room_);
       pub_frame_.assign(head, head + n);
+      if (config_.ckeys > 0) {  // u8 length, "k" and 9 digits (rewritten per publish)
+        pub_frame_.push_back(std::byte{10});
+        pub_frame_.resize(pub_frame_.size() + 10, std::byte{'0'});
+        pub_frame_[n + 1] = std::byte{'k'};
+        ckey_at_ = n + 2;
+        n += 11;
+      }
       stamp_at_ = n;
       pub_frame_.resize(n + std::max<uint64_t>(config_.size, kStampBytes), std::byte{'x'});
+    }
+    if (config_.ckeys > 0) {
+      uint64_t key = published_ % config_.ckeys;
+      for (size_t i = 9; i-- > 0; key /= 10) pub_frame_[ckey_at_ + i] = std::byte('0' + key % 10);
     }
     std::byte* stamp = pub_frame_.data() + stamp_at_;
     uint64_t publisher = index_;
@@ -385,6 +418,7 @@ class FanoutSession final : public LoadSession {
           state_->last_seq = seq;
           state_->joined_once = true;
           service_.shared().joined.fetch_add(1, std::memory_order_release);
+          if (slow_) on_slow_timer(this);
           return;
         }
         counters_.add(counters_.resumes);
@@ -410,9 +444,15 @@ class FanoutSession final : public LoadSession {
           counters_.add(counters_.replayed);
           return;
         }
-        if (service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
+        if (!slow_ && service_.run().measuring.load(std::memory_order_relaxed) && now > sent_at) {
           counters_.record(now - sent_at);
         }
+        return;
+      }
+      case bin::kConflated: {
+        size_t p = room_end();
+        if (p == 0 || e.size() < p + 8) return fail(counters_.mismatched, "a short conflated");
+        told_conflated_ += read_u64(e.data() + p);
         return;
       }
       case bin::kGap: {
@@ -457,6 +497,11 @@ class FanoutSession final : public LoadSession {
   proto::ServerFrameReader frames_;
   proto::LengthPrefixedParser tcp_frames_;
   core::Timer timer_;
+  core::Timer slow_timer_;
+  bool slow_;  // --slow-members: reads 5 ms in 500
+  bool reading_ = true;
+  uint64_t told_conflated_ = 0;  // replaced messages told and not yet seen as seq gaps
+  size_t ckey_at_ = 0;           // where the ckey's digits are in pub_frame_
   std::vector<std::byte> scratch_;
   std::vector<std::byte> pub_frame_;
   size_t stamp_at_ = 0;  // where a publish's payload starts in pub_frame_

@@ -44,6 +44,11 @@ struct FanoutConfig {
   double rate_per_publisher = 0;     // open loop when > 0
   double churn_per_member = 0;       // drops and resumes per member per second
   bool sio_polling_members = false;  // kSocketIo: members long-poll (publishers: WebSocket)
+  // Conflation (the gateway's --slow-consumer=conflate): publish count c carries the
+  // conflation key "k<c % ckeys>" (0: no key), and the first `slow_members` members read
+  // only 5 ms out of every 50 (their latency is not recorded).
+  uint32_t ckeys = 0;
+  uint32_t slow_members = 0;
   // echo over Socket.IO: publishers measure publish-to-ack round trips (there are no members)
   bool ack_latency = false;
 };

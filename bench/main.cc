@@ -76,6 +76,15 @@ int main(int argc, char** argv) {
                  "fanout: members per second that drop their connection (a TCP reset) and come "
                  "back with since/epoch; every seq must still arrive exactly once")
       ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--ckeys", o.ckeys,
+                 "fanout --proto ws or tcp: publishes carry conflation keys k0..k<N-1>, in turn "
+                 "(for the gateway's --slow-consumer=conflate); skipped seqs the gateway told as "
+                 "conflated are not losses")
+      ->check(CLI::Range(0u, 1000000000u));
+  app.add_option("--slow-members", o.slow_members,
+                 "fanout: the first N members read only 5 ms out of every 500 (no latency "
+                 "recorded for them)")
+      ->check(CLI::Range(0u, 1000000u));
   app.add_option("--json", o.json, "Also write the results to this file as JSON");
   app.add_option("--server-pid", o.server_pid, "connect: report this process's RSS per connection");
   try {

@@ -155,6 +155,8 @@ int run(const Options& options) {
   fanout_config.size = o.size;
   fanout_config.pipeline = o.pipeline;
   if (o.rate > 0) fanout_config.rate_per_publisher = o.rate / o.pubs;
+  fanout_config.ckeys = o.ckeys;
+  fanout_config.slow_members = o.slow_members;
   fanout_config.churn_per_member = o.members > 0 ? o.churn / o.members : 0;
   fanout_config.ack_latency = sio_echo;
   fanout_config.sio_polling_members = o.proto == "sio" && o.sio_members == "polling";
@@ -363,6 +365,11 @@ int run(const Options& options) {
               us(latency.quantile(0.5)).c_str(), us(latency.quantile(0.9)).c_str(),
               us(latency.quantile(0.99)).c_str(), us(latency.quantile(0.999)).c_str(),
               us(latency.quantile(0.9999)).c_str(), us(latency.max()).c_str(), latency.count());
+  if (fanout && o.ckeys > 0) {
+    std::printf(
+        "conflation    %s messages replaced by newer ones of their key (as the gateway told)\n",
+        with_commas(static_cast<double>(sum(&BenchCounters::conflated))).c_str());
+  }
   if (fanout && o.churn > 0) {
     std::printf(
         "churn         %s resumes (members dropped and back), %s messages replayed "
@@ -406,7 +413,8 @@ int run(const Options& options) {
         << ",\"total_sent\":" << sum(&BenchCounters::sent)
         << ",\"total_received\":" << sum(&BenchCounters::received)
         << ",\"resumes\":" << sum(&BenchCounters::resumes)
-        << ",\"replayed\":" << sum(&BenchCounters::replayed) << "}\n";
+        << ",\"replayed\":" << sum(&BenchCounters::replayed)
+        << ",\"conflated\":" << sum(&BenchCounters::conflated) << "}\n";
   }
   if (interrupted) return 130;
   if (connect_only) return total_errors == 0 && open_at_end == o.conns ? 0 : 1;

@@ -24,7 +24,10 @@ struct Options {
   uint32_t rooms = 1;
   uint32_t pubs = 1;
   uint32_t members = 100;
-  double churn = 0;  // members dropped (TCP reset) and resumed per second, over all of them
+  double churn = 0;
+  uint32_t ckeys = 0;         // publishes carry conflation keys k0..k<ckeys-1>
+  uint32_t slow_members = 0;  // members that read 5 ms out of every 500  // members dropped (TCP
+                              // reset) and resumed per second, over all of them
   std::string sio_members = "websocket";  // --proto sio: members' transport (or polling)
 };
 
