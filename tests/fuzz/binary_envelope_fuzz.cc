@@ -78,6 +78,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (!r.event.empty()) {
     std::abort();  // only a pub with the flag names an event
   }
+  if (r.op == RequestOp::kPub && (flags & bin::kFlagConflationKey) != 0) {
+    if (r.ckey.empty() || r.ckey.size() > rg::proto::kMaxKeyBytes) std::abort();
+    again += static_cast<char>(r.ckey.size());
+    again += r.ckey;
+  } else if (!r.ckey.empty()) {
+    std::abort();  // only a pub with the flag has a conflation key
+  }
   if (r.op == RequestOp::kJoin) {
     if (r.has_since != ((flags & bin::kFlagResume) != 0)) std::abort();
     if (r.presence != ((flags & bin::kFlagPresence) != 0)) std::abort();
