@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -42,6 +43,12 @@ struct BenchCounters {
   }
   void add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
     counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+
+  // A connection could not be opened (`error`: the errno).
+  void count_connect_failure(int error) {
+    add(connect_failed);
+    note_error(std::string("cannot connect: ") + std::strerror(error));
   }
 
   // The first error's description, for the final report.

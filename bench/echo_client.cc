@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/open_loop.h"
 #include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
@@ -40,9 +41,10 @@ class EchoClientSession final : public LoadSession, public EchoClientService::Pa
     if (config_.rate_per_connection > 0) {
       // Open loop: sends follow a schedule, whatever the echoes do. Connections start at
       // staggered offsets so that they do not all send in the same instant.
-      interval_ns_ = static_cast<uint64_t>(1e9 / config_.rate_per_connection);
       uint64_t ordinal = service_.paced_count();
-      next_due_ns_ = core::monotonic_ns() + (ordinal * 7919 % 1000) * interval_ns_ / 1000;
+      schedule_.start(
+          config_.rate_per_connection,
+          core::monotonic_ns() + (ordinal * 7919 % 1000) * schedule_.interval_ns() / 1000);
       paced_ = true;
       service_.add_paced(this);
       return;
@@ -51,20 +53,13 @@ class EchoClientSession final : public LoadSession, public EchoClientService::Pa
   }
 
  public:
-  // Sends every message whose intended time has come. Sends are paced in 1 ms slots (the
-  // shard's timer tick): a message due within a slot is intended for the slot's end, and
-  // its latency is measured from there, not from when the send happened, so a stalled
-  // server or a late tick shows up in the figures instead of hiding (no coordinated
-  // omission), while the slot granularity itself does not.
+  // Sends every message whose intended time has come (bench/open_loop.h).
   void send_due(uint64_t now) noexcept override {
     if (failed() || service_.run().finished.load(std::memory_order_relaxed)) return;
-    constexpr uint64_t kSlotNs = 1000000;
-    while (next_due_ns_ <= now) {
-      uint64_t slot_end = (next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
-      intended_.push_back(std::min(slot_end, now));
+    schedule_.send_due(now, [this](uint64_t intended) {
+      intended_.push_back(intended);
       send_message();
-      next_due_ns_ += interval_ns_;
-    }
+    });
   }
 
  private:
@@ -155,8 +150,7 @@ class EchoClientSession final : public LoadSession, public EchoClientService::Pa
   const EchoConfig& config_;
   std::vector<uint64_t> send_times_;  // closed loop, a ring: send times of those in flight
   std::deque<uint64_t> intended_;     // open loop: intended send times of those in flight
-  uint64_t interval_ns_ = 0;
-  uint64_t next_due_ns_ = 0;
+  OpenLoopSchedule schedule_;
   bool paced_ = false;
   size_t head_ = 0;
   size_t tail_ = 0;
@@ -172,16 +166,13 @@ class EchoClientSession final : public LoadSession, public EchoClientService::Pa
 }  // namespace
 
 std::unique_ptr<core::StreamSession> EchoClientService::open(core::Connection& conn) noexcept {
-  if (shard_ == nullptr) {
-    shard_ = &conn.shard();
-    shard_->timers().schedule(tick_, shard_->now_ms() + 1000);
-  }
+  shard_ = &conn.shard();
+  tick_.start(*shard_);
   return std::make_unique<EchoClientSession>(conn, *this);
 }
 
 void EchoClientService::on_connect_failed(int error) noexcept {
-  counters_.add(counters_.connect_failed);
-  counters_.note_error(std::string("cannot connect: ") + std::strerror(error));
+  counters_.count_connect_failure(error);
 }
 
 void EchoClientService::add_paced(Paced* session) {
@@ -205,12 +196,6 @@ void EchoClientService::on_pace(void* self) noexcept {
   if (!service.paced_.empty()) {
     service.shard_->timers().schedule(service.pace_, service.shard_->now_ms() + 1);
   }
-}
-
-void EchoClientService::on_tick(void* self) noexcept {
-  auto& service = *static_cast<EchoClientService*>(self);
-  service.counters_.publish_interval();
-  service.shard_->timers().schedule(service.tick_, service.shard_->now_ms() + 1000);
 }
 
 }  // namespace rg::bench

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bench/bench_counters.h"
+#include "bench/interval_tick.h"
 #include "bench/load_session.h"
 #include "core/services.h"
 #include "core/timer_wheel.h"
@@ -33,7 +34,7 @@ struct EchoConfig {
 class EchoClientService final : public core::StreamService {
  public:
   EchoClientService(const EchoConfig& config, BenchCounters& counters, SharedRunState& run) noexcept
-      : config_(config), counters_(counters), run_(run), tick_(&on_tick, this) {}
+      : config_(config), counters_(counters), run_(run), tick_(counters) {}
   std::unique_ptr<core::StreamSession> open(core::Connection& conn) noexcept override;
   void on_connect_failed(int error) noexcept override;
 
@@ -55,7 +56,6 @@ class EchoClientService final : public core::StreamService {
   uint64_t paced_count() const noexcept { return paced_opened_; }
 
  private:
-  static void on_tick(void* self) noexcept;
   static void on_pace(void* self) noexcept;
   std::vector<Paced*> paced_;
   uint64_t paced_opened_ = 0;
@@ -63,7 +63,7 @@ class EchoClientService final : public core::StreamService {
   EchoConfig config_;
   BenchCounters& counters_;
   SharedRunState& run_;
-  core::Timer tick_;  // publishes the last second's latencies
+  IntervalTick tick_;
   core::Shard* shard_ = nullptr;
 };
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/open_loop.h"
 #include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
@@ -350,22 +351,13 @@ class FanoutSession final : public LoadSession {
       s.sending_ = true;
       uint64_t now = core::monotonic_ns();
       if (s.config_.rate_per_publisher > 0) {
-        s.interval_ns_ = static_cast<uint64_t>(1e9 / s.config_.rate_per_publisher);
-        s.next_due_ns_ = now;
+        s.schedule_.start(s.config_.rate_per_publisher, now);
       } else {
         for (uint32_t i = 0; i < s.config_.pipeline; ++i) s.publish(now);
         return;
       }
     }
-    // Open loop in 1 ms slots: a publish due within a slot is stamped with the slot's end,
-    // so a stall shows in the latency instead of hiding (no coordinated omission).
-    constexpr uint64_t kSlotNs = 1000000;
-    uint64_t now = core::monotonic_ns();
-    while (s.next_due_ns_ <= now) {
-      uint64_t slot_end = (s.next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
-      s.publish(std::min(slot_end, now));
-      s.next_due_ns_ += s.interval_ns_;
-    }
+    s.schedule_.send_due(core::monotonic_ns(), [&s](uint64_t intended) { s.publish(intended); });
     shard.timers().schedule(s.timer_, shard.now_ms() + 1);
   }
 
@@ -508,8 +500,7 @@ class FanoutSession final : public LoadSession {
   uint64_t rng_ = 0x2545F4914F6CDD1Dull;
   uint64_t published_ = 0;
   uint64_t in_flight_ = 0;
-  uint64_t interval_ns_ = 0;
-  uint64_t next_due_ns_ = 0;
+  OpenLoopSchedule schedule_;
   bool sending_ = false;
   bool polling_;                // a Socket.IO member on long-polling
   std::string sid_;             // its Engine.IO session
@@ -533,7 +524,7 @@ FanoutClientService::FanoutClientService(const FanoutConfig& config, BenchCounte
       first_member_(first_member),
       first_publisher_(first_publisher),
       publishers_(publishers),
-      tick_(&FanoutClientService::on_tick, this),
+      tick_(counters),
       churn_(&FanoutClientService::on_churn, this),
       member_state_(members) {}
 
@@ -542,7 +533,7 @@ FanoutClientService::~FanoutClientService() = default;
 std::unique_ptr<core::StreamSession> FanoutClientService::open(core::Connection& conn) noexcept {
   if (shard_ == nullptr) {
     shard_ = &conn.shard();
-    shard_->timers().schedule(tick_, shard_->now_ms() + 1000);
+    tick_.start(*shard_);
     if (config_.churn_per_member > 0 && members_ > 0) {
       shard_->timers().schedule(churn_, shard_->now_ms() + kChurnTickMs);
     }
@@ -582,14 +573,7 @@ void FanoutClientService::on_churn(void* self) noexcept {
 }
 
 void FanoutClientService::on_connect_failed(int error) noexcept {
-  counters_.add(counters_.connect_failed);
-  counters_.note_error(std::string("cannot connect: ") + std::strerror(error));
-}
-
-void FanoutClientService::on_tick(void* self) noexcept {
-  auto& service = *static_cast<FanoutClientService*>(self);
-  service.counters_.publish_interval();
-  service.shard_->timers().schedule(service.tick_, service.shard_->now_ms() + 1000);
+  counters_.count_connect_failure(error);
 }
 
 }  // namespace rg::bench

@@ -15,6 +15,7 @@
 
 #include "bench/bench_counters.h"
 #include "bench/echo_client.h"
+#include "bench/interval_tick.h"
 #include "core/services.h"
 #include "core/timer_wheel.h"
 
@@ -76,7 +77,6 @@ class FanoutClientService final : public core::StreamService {
   FanoutShared& shared() noexcept { return shared_; }
 
  private:
-  static void on_tick(void* self) noexcept;
   static void on_churn(void* self) noexcept;
 
   FanoutConfig config_;
@@ -89,7 +89,7 @@ class FanoutClientService final : public core::StreamService {
   uint32_t publishers_;
   uint32_t opened_ = 0;
   core::Shard* shard_ = nullptr;
-  core::Timer tick_;
+  IntervalTick tick_;
   core::Timer churn_;
   double churn_budget_ = 0;
   uint64_t churn_rng_ = 0x9E3779B97F4A7C15ull;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "bench/load_session.h"
+#include "bench/open_loop.h"
 #include "core/clock.h"
 #include "core/connection.h"
 #include "core/shard.h"
@@ -131,9 +132,9 @@ class RawFanoutSession final : public LoadSession {
           return s.schedule(kProbeEveryMs);
         }
         s.phase_ = Phase::kRunning;
-        s.next_due_ns_ = s.progress_at_ = core::monotonic_ns();
+        s.progress_at_ = core::monotonic_ns();
         if (s.config_.rate_per_publisher > 0) {
-          s.interval_ns_ = static_cast<uint64_t>(1e9 / s.config_.rate_per_publisher);
+          s.schedule_.start(s.config_.rate_per_publisher, s.progress_at_);
         }
         break;
       case Phase::kRunning:
@@ -151,15 +152,7 @@ class RawFanoutSession final : public LoadSession {
       }
       return;
     }
-    // Open loop in 1 ms slots: a publish due within a slot is stamped with the slot's end,
-    // so a stall shows in the latency instead of hiding (no coordinated omission).
-    constexpr uint64_t kSlotNs = 1000000;
-    uint64_t now = core::monotonic_ns();
-    while (s.next_due_ns_ <= now) {
-      uint64_t slot_end = (s.next_due_ns_ + kSlotNs - 1) / kSlotNs * kSlotNs;
-      s.publish(std::min(slot_end, now));
-      s.next_due_ns_ += s.interval_ns_;
-    }
+    s.schedule_.send_due(core::monotonic_ns(), [&s](uint64_t intended) { s.publish(intended); });
   }
 
   void on_stream(std::span<const std::byte> bytes, uint64_t now) noexcept override {
@@ -239,8 +232,7 @@ class RawFanoutSession final : public LoadSession {
   uint64_t last_completed_ = 0;
   uint64_t progress_at_ = 0;
   bool stalled_ = false;
-  uint64_t interval_ns_ = 0;
-  uint64_t next_due_ns_ = 0;
+  OpenLoopSchedule schedule_;
 };
 
 RawFanoutService::RawFanoutService(const RawFanoutConfig& config, RawFanoutBoard& board,
@@ -251,16 +243,13 @@ RawFanoutService::RawFanoutService(const RawFanoutConfig& config, RawFanoutBoard
       counters_(counters),
       run_(run),
       first_(first),
-      tick_(&RawFanoutService::on_tick, this),
+      tick_(counters),
       local_publishers_(config.publishers, nullptr) {}
 
 RawFanoutService::~RawFanoutService() = default;
 
 std::unique_ptr<core::StreamSession> RawFanoutService::open(core::Connection& conn) noexcept {
-  if (shard_ == nullptr) {
-    shard_ = &conn.shard();
-    shard_->timers().schedule(tick_, shard_->now_ms() + 1000);
-  }
+  tick_.start(conn.shard());
   uint32_t connection = first_ + opened_++;
   auto session = std::make_unique<RawFanoutSession>(conn, *this, connection);
   if (session->publisher()) local_publishers_[connection - config_.members] = session.get();
@@ -278,14 +267,7 @@ void RawFanoutService::wake_publisher(uint32_t publisher) noexcept {
 }
 
 void RawFanoutService::on_connect_failed(int error) noexcept {
-  counters_.add(counters_.connect_failed);
-  counters_.note_error(std::string("cannot connect: ") + std::strerror(error));
-}
-
-void RawFanoutService::on_tick(void* self) noexcept {
-  auto& service = *static_cast<RawFanoutService*>(self);
-  service.counters_.publish_interval();
-  service.shard_->timers().schedule(service.tick_, service.shard_->now_ms() + 1000);
+  counters_.count_connect_failure(error);
 }
 
 }  // namespace rg::bench

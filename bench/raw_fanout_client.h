@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench/bench_counters.h"
+#include "bench/interval_tick.h"
 #include "core/services.h"
 #include "core/timer_wheel.h"
 
@@ -97,16 +98,13 @@ class RawFanoutService final : public core::StreamService {
   void forget(RawFanoutSession* session, uint32_t connection) noexcept;
 
  private:
-  static void on_tick(void* self) noexcept;
-
   RawFanoutConfig config_;
   RawFanoutBoard& board_;
   BenchCounters& counters_;
   SharedRunState& run_;
   uint32_t first_;
   uint32_t opened_ = 0;
-  core::Shard* shard_ = nullptr;
-  core::Timer tick_;
+  IntervalTick tick_;
   std::vector<RawFanoutSession*> local_publishers_;  // by publisher index; null elsewhere
 };
 

@@ -8,33 +8,29 @@ ConflationQueue::~ConflationQueue() {
   }
 }
 
-std::string ConflationQueue::key_of(const RoomMessage& message) {
-  std::string key(message.room());
-  key += '\0';
-  key += message.ckey();
-  return key;
-}
-
 ConflationQueue::Push ConflationQueue::push(const RoomMessage& message) {
   Push result = Push::kQueued;
+  uint64_t position = first_ + entries_.size();
   if (message.ckey().empty()) {
     if (unkeyed_bytes_ + message.footprint() > max_unkeyed_bytes_) return Push::kFull;
     unkeyed_bytes_ += message.footprint();
+  } else if (auto it = keyed_.find(key_of(message)); it != keyed_.end()) {
+    Entry& older = entries_[it->second - first_];
+    // The map's key views the older message's bytes: re-point it before the older goes.
+    auto node = keyed_.extract(it);
+    node.key() = key_of(message);
+    node.mapped() = position;
+    keyed_.insert(std::move(node));
+    older.message->release();
+    older.message = nullptr;
+    --live_;
+    auto told = replaced_.find(message.room());
+    if (told == replaced_.end()) told = replaced_.emplace(message.room(), 0).first;
+    ++told->second;
+    result = Push::kReplaced;
   } else {
-    std::string key = key_of(message);
-    auto it = keyed_.find(key);
-    if (it != keyed_.end()) {
-      Entry& older = entries_[it->second - first_];
-      older.message->release();
-      older.message = nullptr;
-      --live_;
-      ++replaced_[std::string(message.room())];
-      result = Push::kReplaced;
-      it->second = first_ + entries_.size();
-    } else {
-      if (keyed_.size() >= max_keyed_) return Push::kFull;
-      keyed_.emplace(std::move(key), first_ + entries_.size());
-    }
+    if (keyed_.size() >= max_keyed_) return Push::kFull;
+    keyed_.emplace(key_of(message), position);
   }
   auto& shared = const_cast<RoomMessage&>(message);  // a reference is not a change
   shared.retain();
@@ -66,7 +62,7 @@ void ConflationQueue::pop() noexcept {
 }
 
 uint64_t ConflationQueue::take_replaced(std::string_view room) noexcept {
-  auto it = replaced_.find(std::string(room));
+  auto it = replaced_.find(room);
   if (it == replaced_.end()) return 0;
   uint64_t n = it->second;
   replaced_.erase(it);

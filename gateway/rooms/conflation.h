@@ -47,7 +47,19 @@ class ConflationQueue {
   struct Entry {
     RoomMessage* message;  // null: replaced by a newer one of its key
   };
-  static std::string key_of(const RoomMessage& message);
+  // A waiting message's (room, ckey), viewing that message's own bytes: the map holds no
+  // copies (its entry is re-pointed when a newer message replaces the one it views).
+  struct Key {
+    std::string_view room;
+    std::string_view ckey;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const noexcept {
+      return room_hash(k.room) ^ (room_hash(k.ckey) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  static Key key_of(const RoomMessage& m) noexcept { return {m.room(), m.ckey()}; }
 
   size_t max_keyed_;
   size_t max_unkeyed_bytes_;
@@ -55,8 +67,9 @@ class ConflationQueue {
   uint64_t first_ = 0;  // the position of entries_.front() since the queue began
   size_t live_ = 0;
   size_t unkeyed_bytes_ = 0;
-  std::unordered_map<std::string, uint64_t> keyed_;     // room '\0' ckey -> position
-  std::unordered_map<std::string, uint64_t> replaced_;  // room -> replacements not yet told
+  std::unordered_map<Key, uint64_t, KeyHash> keyed_;  // -> position of the waiting one
+  // room -> replacements not yet told (a member is in few rooms: one string per room)
+  std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>> replaced_;
 };
 
 }  // namespace rg::gateway

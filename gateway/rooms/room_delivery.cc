@@ -13,11 +13,8 @@ void RoomHub::acknowledge(const RoomMessage& message) noexcept {
   if (message.origin_shard() != shard() || message.id().empty()) return;
   auto it = members_.find(message.origin_member());
   if (it == members_.end()) return;  // the publisher has gone
-  // (The owner wrote the room's epoch where the publish reserved room for it.)
-  std::string_view epoch = message.epoch();
-  if (epoch.find('?') != std::string_view::npos) epoch = {};  // an owner that did not
   reply_ack(*it->second, message.origin_form(), message.id(), message.seq(), message.duplicate(),
-            epoch);
+            message.written_epoch());
   ++stats_.acks;
   if (message.duplicate()) ++stats_.duplicates;
 }
@@ -46,6 +43,9 @@ class EncodedForms {
 void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
   EncodedForms forms(message);
   bool from_here = message.origin_shard() == shard();
+  // (Only under --slow-consumer=conflate can a member have a conflation queue: other
+  // policies do not read the member's pointer for every delivery.)
+  bool conflating = config_.slow_consumer == SlowConsumer::kConflate;
   // Backwards: a member cut off on the way may be removed at once, and removal moves the
   // last entry (already served) into its place.
   for (size_t i = room.members.size(); i-- > 0;) {
@@ -60,7 +60,7 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
       queue_behind_replay(member, membership, message);
       continue;
     }
-    if (member.conflation_) {  // it has messages waiting: this one waits behind them
+    if (conflating && member.conflation_) {  // messages wait for it: this one goes behind
       conflate(member, message);
       continue;
     }
@@ -83,7 +83,7 @@ void RoomHub::deliver(LocalRoom& room, const RoomMessage& message) noexcept {
         member.cut_off_slow();
         continue;
       }
-      if (config_.slow_consumer == SlowConsumer::kConflate) {
+      if (conflating) {
         conflate(member, message);
         continue;
       }

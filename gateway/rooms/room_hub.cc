@@ -332,7 +332,7 @@ void RoomHub::publish(Member& member, WireForm form, const proto::Request& reque
       fields_from(RoomMessage::Kind::kPublish, request.room, room_hash(request.room), member.id_);
   fields.data = request.data;
   fields.id = request.id;
-  // Room for the room's epoch, which the owner writes for the ack.
+  // Room for the room's epoch, which the owner writes for the ack (RoomMessage::set_epoch).
   static constexpr char kEpochReserve[kEpochChars + 1] = "????????????????";
   if (!request.id.empty()) fields.epoch = {kEpochReserve, kEpochChars};
   fields.key = request.key;

@@ -168,7 +168,12 @@ class RoomMessage final : public core::BusMessage {
   void set_epoch(std::string_view epoch) noexcept {
     if (epoch.size() == epoch_size_) {
       std::memcpy(tail() + room_size_ + id_size_ + key_size_, epoch.data(), epoch.size());
+      epoch_written_ = true;
     }
+  }
+  // A publish's room epoch, for its ack: empty unless its owner wrote it (set_epoch).
+  std::string_view written_epoch() const noexcept {
+    return epoch_written_ ? epoch() : std::string_view();
   }
   // Bytes this message holds (for history limits).
   size_t footprint() const noexcept {
@@ -219,6 +224,7 @@ class RoomMessage final : public core::BusMessage {
   bool echo_;
   bool flag_;
   bool duplicate_ = false;
+  bool epoch_written_ = false;
   WireForm origin_form_;
   uint8_t key_size_;    // at most proto::kMaxKeyBytes
   uint8_t epoch_size_;  // at most proto::kMaxEpochBytes

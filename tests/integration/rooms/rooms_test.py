@@ -329,11 +329,11 @@ async def limits_answer_with_errors(gw):
     tcp.writer.close()
 
 
-async def flood(gw):
-    """One member stops reading while 8 MiB of 1 KiB messages go to its room (more than the
-    kernel's socket buffers can hide); another member reads along and must get them all."""
+async def reader_stalled_and_publisher(gw, room):
+    """Three connections: a member of `room` that reads along, one that will stop reading
+    (with a small receive window from the start, so the kernel hides little of its
+    backlog), and a publisher."""
     fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
-    # A small receive window from the start, so the kernel hides little of the backlog.
     small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     small.connect(("127.0.0.1", gw.ws))
@@ -341,8 +341,15 @@ async def flood(gw):
                                     read_limit=4096)
     pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
     for c in (fast, slow):
-        await c.send('{"op":"join","room":"flood"}')
+        await c.send(json.dumps({"op": "join", "room": room}))
         assert json.loads(await c.recv())["op"] == "joined"
+    return fast, slow, pub
+
+
+async def flood(gw):
+    """One member stops reading while 8 MiB of 1 KiB messages go to its room (more than the
+    kernel's socket buffers can hide); another member reads along and must get them all."""
+    fast, slow, pub = await reader_stalled_and_publisher(gw, "flood")
     count = 8000
     payload = json.dumps("y" * 1000)
 
@@ -408,15 +415,7 @@ async def slow_consumer_gets_the_latest_of_each_key(gw):
     stopped reading. The reader gets every message; the stopped one, once it reads, gets
     every unkeyed message, the newest value of every key, seqs in order, and notices that
     count every message it was not sent."""
-    fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
-    small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    small.connect(("127.0.0.1", gw.ws))
-    slow = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", sock=small, max_queue=4, read_limit=4096)
-    pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
-    for c in (fast, slow):
-        await c.send('{"op":"join","room":"ticks"}')
-        assert json.loads(await c.recv())["op"] == "joined"
+    fast, slow, pub = await reader_stalled_and_publisher(gw, "ticks")
     count, keys, pad = 8000, 10, "y" * 1000
     latest = {}  # key -> the last n published with it
     unkeyed = set()
@@ -475,15 +474,7 @@ async def slow_consumer_gets_the_latest_of_each_key(gw):
 async def conflation_queue_is_bounded(gw):
     """More distinct keys waiting than --max-conflated-keys: the slow member is cut off (1008)
     rather than silently losing one; the member that keeps up is not affected."""
-    fast = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", max_queue=None)
-    small = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    small.connect(("127.0.0.1", gw.ws))
-    slow = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/", sock=small, max_queue=4, read_limit=4096)
-    pub = await websockets.connect(f"ws://127.0.0.1:{gw.ws}/")
-    for c in (fast, slow):
-        await c.send('{"op":"join","room":"keys"}')
-        assert json.loads(await c.recv())["op"] == "joined"
+    fast, slow, pub = await reader_stalled_and_publisher(gw, "keys")
     count, pad = 4000, "z" * 1000
     for n in range(count):  # every message a key of its own
         await pub.send(json.dumps({"op": "pub", "room": "keys", "ckey": f"key{n}", "data": pad}))
