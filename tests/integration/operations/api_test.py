@@ -22,7 +22,7 @@ import websockets
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "rooms"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rooms_test import TcpClient, env, run_cases  # noqa: E402
+from rooms_test import TcpClient, env, reader_stalled_and_publisher, run_cases  # noqa: E402
 from operations_test import sio_socket  # noqa: E402
 
 DEADLINE = 60
@@ -306,6 +306,48 @@ async def case_off(gw):
     print("  without --api-key-file the API is off (404)")
 
 
+async def case_conflate(gw):
+    """Conflation keys given to the server API and in Socket.IO publish options reach the
+    room: a member that has stopped reading gets, once it reads, the newest value of every
+    key, fewer than all of either source's messages, and notices counting the rest
+    (--slow-consumer=conflate, small buffers). A source whose ckey were ignored would have
+    all its messages delivered (unkeyed ones are never replaced)."""
+    fast, slow, pub = await reader_stalled_and_publisher(gw, "quotes")
+    await pub.close()
+    sio = await sio_socket(gw)
+    await expect_error(gw, "publish", {"room": "quotes", "data": 1, "ckey": ""}, 400, "bad_request")
+    count, pad, latest = 300, "p" * 1000, {}
+    for n in range(count):
+        by_api = n % 2 == 0
+        key = f"{'api' if by_api else 'sio'}{n % 3}"
+        latest[key] = n
+        data = {"k": key, "n": n, "pad": pad}
+        if by_api:
+            status, reply = await api(gw, "publish", {"room": "quotes", "data": data, "ckey": key})
+            assert status == 200, reply
+        else:
+            await sio.send(f"42{n}" + json.dumps(["publish", "quotes", "quote", data, {"ckey": key}]))
+            ack = await asyncio.wait_for(sio.recv(), 5)
+            assert ack.startswith(f"43{n}[") and "error" not in ack, ack
+        m = json.loads(await asyncio.wait_for(fast.recv(), 5))
+        assert m["op"] == "msg" and m["data"]["n"] == n, m
+    got, told, last, per_source = 0, 0, {}, {"api": 0, "sio": 0}
+    while got + told < count:
+        m = json.loads(await asyncio.wait_for(slow.recv(), 10))
+        if m["op"] == "conflated":
+            told += m["count"]
+            continue
+        got += 1
+        last[m["data"]["k"]] = m["data"]["n"]
+        per_source[m["data"]["k"][:3]] += 1
+    assert told > 0, "nothing was replaced: the member was not slow"
+    assert last == latest, (last, latest)
+    assert per_source["api"] < count // 2 and per_source["sio"] < count // 2, per_source
+    print(f"  stalled member: {per_source} of {count // 2} each, {told} told as replaced")
+    for c in (fast, slow, sio):
+        await c.close()
+
+
 CASES = {
     "publish": (["--api-key-file", KEY_FILE], case_publish, {"shards": 4}, {}),
     "history": (["--api-key-file", KEY_FILE], case_history_presence, {"shards": 4}, {}),
@@ -314,6 +356,8 @@ CASES = {
     "refusals": (["--api-key-file", KEY_FILE, "--max-payload", "1000"], case_refusals,
                  {"shards": 2}, {}),
     "off": ([], case_off, {"shards": 1}, {}),
+    "conflate": (["--api-key-file", KEY_FILE, "--slow-consumer", "conflate", "--max-outbuf", "32KiB",
+                  "--sndbuf", "16KiB"], case_conflate, {"shards": 2}, {"conflated": lambda v: v >= 1}),
 }
 
 
