@@ -28,6 +28,11 @@ ConflationQueue::Push ConflationQueue::push(const RoomMessage& message) {
     if (told == replaced_.end()) told = replaced_.emplace(message.room(), 0).first;
     ++told->second;
     result = Push::kReplaced;
+    if (entries_.size() > 2 * live_ + 64) {
+      compact();
+      position = first_ + entries_.size();
+      keyed_.find(key_of(message))->second = position;
+    }
   } else {
     if (keyed_.size() >= max_keyed_) return Push::kFull;
     keyed_.emplace(key_of(message), position);
@@ -37,6 +42,16 @@ ConflationQueue::Push ConflationQueue::push(const RoomMessage& message) {
   entries_.push_back({&shared});
   ++live_;
   return result;
+}
+
+void ConflationQueue::compact() {
+  size_t kept = 0;
+  for (Entry& e : entries_) {
+    if (e.message == nullptr) continue;
+    if (!e.message->ckey().empty()) keyed_.find(key_of(*e.message))->second = first_ + kept;
+    entries_[kept++] = e;
+  }
+  entries_.resize(kept);
 }
 
 const RoomMessage* ConflationQueue::front() noexcept {

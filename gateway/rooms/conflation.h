@@ -42,6 +42,8 @@ class ConflationQueue {
   uint64_t take_replaced(std::string_view room) noexcept;
 
   size_t waiting() const noexcept { return live_; }
+  // Slots in the order kept, replaced ones included: at most about twice what waits.
+  size_t slots() const noexcept { return entries_.size(); }
 
  private:
   struct Entry {
@@ -60,6 +62,9 @@ class ConflationQueue {
     }
   };
   static Key key_of(const RoomMessage& m) noexcept { return {m.room(), m.ckey()}; }
+  // Drops the slots of replaced messages (a member that never drains would otherwise
+  // collect one per replacement behind its oldest waiting message).
+  void compact();
 
   size_t max_keyed_;
   size_t max_unkeyed_bytes_;

@@ -90,6 +90,22 @@ TEST(ConflationQueue, KeysAndUnkeyedBytesAreBounded) {
             ConflationQueue::Push::kQueued);
 }
 
+TEST(ConflationQueue, AMemberThatNeverDrainsHoldsNoMoreThanItsKeys) {
+  Messages m;
+  ConflationQueue q(16, 1 << 20);
+  const char* keys[] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+  ASSERT_EQ(q.push(m.make("r", 1, "")), ConflationQueue::Push::kQueued);  // never replaced
+  uint64_t seq = 2;
+  for (int round = 0; round < 1000; ++round) {
+    for (const char* key : keys) (void)q.push(m.make("r", seq++, key));
+    EXPECT_LE(q.slots(), 2 * q.waiting() + 64 + 1) << "a slot kept per replacement";
+  }
+  EXPECT_EQ(q.waiting(), 11u);
+  std::vector<uint64_t> expect{1};
+  for (uint64_t s = seq - 10; s < seq; ++s) expect.push_back(s);
+  EXPECT_EQ(drain(q), expect);  // the newest of each key, in seq order
+}
+
 TEST(ConflationQueue, HoldsAReferenceToWhatWaits) {
   RoomMessage::Fields f;
   f.room = "r";
