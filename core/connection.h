@@ -115,6 +115,7 @@ class Connection {
   bool abort_ = false;        // close() resets: the kernel's queue for the peer is thrown away
   bool peer_eof_ = false;     // the peer has finished sending (its FIN arrived)
   bool refusing_ = false;     // accepted past the limit only to be told so
+  bool fixed_ = false;        // entered in the shard's registered file table at index_
   uint64_t ip_key_ = 0;       // counted in the shard's per-address limits (0: not)
   // While being handed to another shard (detach()); null otherwise, so a connection
   // that never moves pays one pointer for it.

@@ -226,6 +226,7 @@ void Shard::run(std::promise<void>& ready) noexcept {
     set_up();
   } catch (...) {
     ready.set_exception(std::current_exception());
+    fixed_files_.reset();
     udp_buffers_.reset();
     rx_buffers_.reset();
     ring_.reset();
@@ -253,9 +254,10 @@ void Shard::run(std::promise<void>& ready) noexcept {
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
   udp_send_slots_.clear();
   connections_.clear();
+  fixed_files_.reset();
   udp_buffers_.reset();
   rx_buffers_.reset();
-  ring_.reset();
+  ring_.reset();  // drops the table's references to the sockets closed above
 }
 
 void Shard::set_up() {
@@ -285,6 +287,15 @@ void Shard::set_up() {
   if (!datagram_sockets_.empty()) {
     udp_buffers_ = std::make_unique<BufferRing>(*ring_, kUdpGroup, config_.udp_buffers,
                                                 config_.udp_buffer_size);
+  }
+  if (config_.fixed_file_slots != 0 && (!listeners_.empty() || !outbound_.empty())) {
+    fixed_files_ = std::make_unique<FixedFileTable>(*ring_, config_.fixed_file_slots);
+    if (!fixed_files_->ok()) {
+      log(LogLevel::kWarn, "fixed_files",
+          std::string("no registered file table (") + std::strerror(-fixed_files_->error()) +
+              "): requests name descriptors");
+      fixed_files_.reset();
+    }
   }
   if (!listeners_.empty()) reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   arm_wake();
@@ -392,6 +403,15 @@ void Shard::handle(const io_uring_cqe& cqe) noexcept {
     }
     case Op::kConnect:
       if (Connection* conn = connection_for(ud.index, ud.generation)) on_connect(*conn, cqe);
+      break;
+    case Op::kFilesUpdate:
+      // Not expected once the table exists (the kernel could run out of memory): the
+      // connection in the slot then fails its next request and is closed.
+      if (cqe.res < 0 && log_open()) {
+        log(LogLevel::kError, "fixed_files",
+            "updating registered file " + std::to_string(ud.index) +
+                " failed: " + std::strerror(-cqe.res));
+      }
       break;
     case Op::kWake:
       if (stop_requested_.load(std::memory_order_acquire)) {
@@ -608,6 +628,7 @@ void Shard::maybe_detach(Connection& conn) noexcept {
   int fd = conn.fd_;
   std::unique_ptr<Connection::HandOff> hand_off = std::move(conn.hand_off_);
   conn.fd_ = -1;
+  forget_fixed_file(conn);
   conn.session_.reset();
   release_slot(conn);  // it stays in open_connections: it lives on, on another shard
   hand_off->done(hand_off->context, fd, std::move(hand_off->carried));
@@ -692,6 +713,7 @@ Connection& Shard::allocate_connection(int fd) noexcept {
   }
   Connection& conn = *connections_[index];
   conn.fd_ = fd;
+  conn.fixed_ = fixed_files_ && fixed_files_->install(index, fd);
   conn.state_ = Connection::State::kOpen;
   conn.close_mode_ = Connection::CloseMode::kGraceful;
   conn.want_recv_ = true;
@@ -787,6 +809,7 @@ void Shard::start_connect(Outbound& outbound, uint32_t ordinal) noexcept {
   io_uring_sqe* sqe = ring_->sqe();
   io_uring_prep_connect(sqe, fd, reinterpret_cast<const sockaddr*>(&outbound.to.address),
                         outbound.to.length);
+  if (conn.fixed_) FixedFileTable::target(sqe, conn.index_);
   io_uring_sqe_set_data64(sqe, UserData{Op::kConnect, conn.generation_, conn.index_}.pack());
 }
 
@@ -816,6 +839,7 @@ void Shard::cancel_connect(Connection& conn) noexcept {
 void Shard::arm_recv(Connection& conn) noexcept {
   io_uring_sqe* sqe = ring_->sqe();
   io_uring_prep_recv_multishot(sqe, conn.fd_, nullptr, 0, 0);
+  if (conn.fixed_) FixedFileTable::target(sqe, conn.index_);
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = kRxGroup;
   io_uring_sqe_set_data64(sqe, UserData{Op::kRecv, conn.generation_, conn.index_}.pack());
@@ -885,6 +909,7 @@ void Shard::flush(Connection& conn) noexcept {
   ctx->msg.msg_iovlen = count;
   io_uring_sqe* sqe = ring_->sqe();
   io_uring_prep_sendmsg(sqe, conn.fd_, &ctx->msg, MSG_NOSIGNAL);
+  if (conn.fixed_) FixedFileTable::target(sqe, conn.index_);
   io_uring_sqe_set_data64(sqe, UserData{Op::kSend, conn.generation_, conn.index_}.pack());
   conn.send_ = ctx;
   ++stats_.sends;
@@ -1039,6 +1064,7 @@ void Shard::maybe_free(Connection& conn) noexcept {
   // A graceful close hands the socket to the kernel only once the peer has everything (or
   // the linger is over), so a closed connection never leaves an orphan holding memory.
   if (wait_for_kernel_queue(conn)) return;
+  forget_fixed_file(conn);  // else the table's reference would keep the socket open
   ::close(conn.fd_);
   conn.fd_ = -1;
   conn.session_.reset();
@@ -1059,6 +1085,12 @@ void Shard::maybe_free(Connection& conn) noexcept {
 void Connection::discard_unsent() noexcept {
   // The segments of a sendmsg in flight belong to the kernel until it completes.
   out_.drop_unsent(send_ != nullptr ? send_->msg.msg_iovlen : 0);
+}
+
+void Shard::forget_fixed_file(Connection& conn) noexcept {
+  if (!conn.fixed_) return;
+  conn.fixed_ = false;
+  fixed_files_->remove(conn.index_);
 }
 
 Connection* Shard::find_connection(uint64_t id) noexcept {

@@ -18,6 +18,7 @@
 #include "core/byte_block.h"
 #include "core/connection.h"
 #include "core/endpoint.h"
+#include "core/fixed_files.h"
 #include "core/ip_limits.h"
 #include "core/log.h"
 #include "core/services.h"
@@ -47,6 +48,10 @@ struct ShardConfig {
   // SO_SNDBUF of every TCP connection (0: the kernel's autotuning, up to ~4 MiB): what a
   // peer that stops reading can make the kernel hold for it.
   uint32_t sndbuf = 0;
+  // Entries of the registered file table (core/fixed_files.h): connections in slots below
+  // this name their socket's entry in their requests. 0: every request names the
+  // descriptor (--registered-files=off, or a kernel without the table).
+  uint32_t fixed_file_slots = 0;
   uint32_t timer_tick_ms = 10;    // resolution of the timing wheel
   uint32_t stop_grace_ms = 1000;  // how long a stop may wait for connections to flush
   // Called on the shard's thread once it has been quiet (no completion) for quiet_ms after
@@ -247,6 +252,8 @@ class Shard {
   void shut_down(Connection& conn) noexcept;
   void maybe_free(Connection& conn) noexcept;
   void maybe_detach(Connection& conn) noexcept;
+  // Clears the connection's registered file entry (once nothing in flight names it).
+  void forget_fixed_file(Connection& conn) noexcept;
   // The slot of a connection that is gone from this shard (closed or handed off).
   void release_slot(Connection& conn) noexcept;
   // Whether a gracefully closed socket must stay open a little longer: the kernel still
@@ -261,6 +268,7 @@ class Shard {
   std::unique_ptr<Ring> ring_;
   std::unique_ptr<BufferRing> rx_buffers_;
   std::unique_ptr<BufferRing> udp_buffers_;
+  std::unique_ptr<FixedFileTable> fixed_files_;  // with stream connections only
   std::unique_ptr<TimerWheel> timers_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::unique_ptr<Outbound>> outbound_;

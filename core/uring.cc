@@ -136,6 +136,9 @@ UringSupport probe_io_uring() {
     }
     std::free(mem);
   }
+  // Registered files are optional: without them every request names the descriptor.
+  support.fixed_files = probe && io_uring_opcode_supported(probe.get(), IORING_OP_FILES_UPDATE) &&
+                        io_uring_register_files_sparse(&ring, 1) == 0;
   io_uring_queue_exit(&ring);
 
   if (!missing.empty()) {

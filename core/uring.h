@@ -13,6 +13,9 @@ struct UringSupport {
   unsigned setup_flags = 0;
   std::string setup_flags_text;  // e.g. "SINGLE_ISSUER|DEFER_TASKRUN"
   std::string kernel_release;
+  // A sparse registered file table and IORING_OP_FILES_UPDATE (5.19): connections' requests
+  // can name their socket's table entry (core/fixed_files.h).
+  bool fixed_files = false;
 };
 
 // Checks, once at start-up, everything the runtime relies on: io_uring not disabled by

@@ -20,6 +20,7 @@ enum class Op : uint8_t {
   kUdpSend,
   kWake,
   kConnect,
+  kFilesUpdate,  // an entry of the registered file table set or cleared
 };
 
 struct UserData {

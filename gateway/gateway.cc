@@ -49,6 +49,9 @@ namespace rg::gateway {
 
 namespace {
 
+// Entries of a shard's registered file table at most: 8 bytes of kernel memory each.
+constexpr uint64_t kMaxFixedFileSlots = 1 << 18;
+
 // A key file's contents (start-up only; throws naming the flag). A secret loses the line
 // end its editor added; a PEM is kept whole.
 std::string read_key_file(const std::string& path, const char* flag, bool trim) {
@@ -283,6 +286,13 @@ int run_gateway(const Options& options) {
   std::vector<std::unique_ptr<ConnectionHandOff>> hand_offs;
   std::vector<std::unique_ptr<SioService>> sio_services;
   std::vector<std::unique_ptr<core::Shard>> shards;
+  // One table entry per connection a shard may hold (any shard may get them all), within
+  // the descriptor limit (the kernel's bound on a table) and 2 MiB of kernel memory each.
+  uint32_t fixed_file_slots =
+      uring.fixed_files && options.registered_files == "on"
+          ? static_cast<uint32_t>(
+                std::min<uint64_t>({options.max_connections + 64, descriptors, kMaxFixedFileSlots}))
+          : 0;
   for (unsigned i = 0; i < shard_count; ++i) {
     core::ShardConfig config;
     config.index = i;
@@ -293,6 +303,7 @@ int run_gateway(const Options& options) {
     config.udp_buffer_size =
         static_cast<uint32_t>(options.max_datagram + core::kDatagramBufferOverhead);
     config.max_outbuf = options.max_outbuf;
+    config.fixed_file_slots = fixed_file_slots;
     config.idle_timeout_ms = static_cast<uint32_t>(options.idle_timeout_s * 1000);
     config.close_linger_ms = static_cast<uint32_t>(options.close_linger_s * 1000);
     config.sndbuf = static_cast<uint32_t>(options.sndbuf);
@@ -366,6 +377,10 @@ int run_gateway(const Options& options) {
   for (unsigned i = 0; i < shard_count; ++i)
     described += " " + std::to_string(cpus[i % cpus.size()]);
   described += "; kernel " + uring.kernel_release + "; io_uring " + uring.setup_flags_text +
+               "; registered files " +
+               (fixed_file_slots != 0 ? std::to_string(fixed_file_slots) + " per shard"
+                : !uring.fixed_files  ? std::string("not supported")
+                                      : std::string("off")) +
                "; allocator " + allocator_name();
   say(core::LogLevel::kInfo, "started", described);
   say(core::LogLevel::kInfo, "unmasking",

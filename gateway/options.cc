@@ -160,6 +160,12 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Receive buffers per shard, shared by all its connections (power of two)")
       ->check(CLI::Range(uint32_t{16}, uint32_t{32768}))
       ->capture_default_str();
+  app.add_option("--registered-files", o.registered_files,
+                 "Enter each connection's socket in its shard's io_uring file table, so the "
+                 "kernel skips a descriptor lookup per receive and send (on: where the kernel "
+                 "has it; off: name descriptors)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
   app.add_option("--rx-buffer-size", o.rx_buffer_size, "Size of one receive buffer")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1024}, uint64_t{1} << 20))

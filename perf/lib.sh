@@ -1,5 +1,7 @@
 # Shared by perf/record and perf/stat: build, start a pinned gateway, run a pinned load.
 # Sourced, not run. Sets RG_PID, RG_WS, RG_TCP; defines start_gateway, start_load, cleanup.
+# RG_ARGS: more arguments for the gateway (before/after a switch, e.g.
+# RG_ARGS=--registered-files=off perf/stat).
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SERVER_CPU=${SERVER_CPU:-0}
@@ -29,7 +31,7 @@ build() {
 start_gateway() {
   GATEWAY_LOG=$(mktemp)
   taskset -c "$SERVER_CPU" "$BUILD/gateway/ringgate" --shards 1 --tcp-port 0 --udp-port 0 --tcp-echo-port 0 \
-    --ws-port 0 --admin-port 0 --idle-timeout 0 --ping-interval 0 >"$GATEWAY_LOG" 2>&1 &
+    --ws-port 0 --admin-port 0 --idle-timeout 0 --ping-interval 0 ${RG_ARGS:-} >"$GATEWAY_LOG" 2>&1 &
   RG_PID=$!
   for _ in $(seq 100); do
     grep -q 'ringgate listening' "$GATEWAY_LOG" && break
