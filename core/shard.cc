@@ -341,6 +341,7 @@ void Shard::loop() noexcept {
     uint64_t now_ns = monotonic_ns();
     stats_.busy_ns += now_ns - now_ns_;
     uint64_t due_ns = (now_ms_ + wait_ms) * 1000000;
+    if (!dirty_.empty()) due_ns = std::min(due_ns, next_flush_ns_);  // output held back
     uint64_t wait_ns = due_ns > now_ns ? due_ns - now_ns : 0;
     __kernel_timespec timeout{};
     timeout.tv_sec = static_cast<long long>(wait_ns / 1000000000);
@@ -431,8 +432,13 @@ void Shard::end_of_tick() noexcept {
   if (draining_) quiet_.store(false, std::memory_order_seq_cst);
   if (hook_ != nullptr) hook_->on_tick();
   // Coalesced sends: everything a connection queued during this tick leaves in one sendmsg.
-  for (Connection* conn : dirty_) flush(*conn);
-  dirty_.clear();
+  // With --write-delay, at most once per delay: output that arrives within one leaves
+  // with what came before it (the first after a quiet spell leaves at once).
+  if (!dirty_.empty() && (config_.write_delay_ns == 0 || now_ns_ >= next_flush_ns_)) {
+    for (Connection* conn : dirty_) flush(*conn);
+    dirty_.clear();
+    next_flush_ns_ = now_ns_ + config_.write_delay_ns;
+  }
   // Buffers consumed this tick go back to the kernel before receives are re-armed.
   if (rx_buffers_) rx_buffers_->publish();
   if (udp_buffers_) udp_buffers_->publish();
@@ -664,8 +670,11 @@ void Shard::adopt(int fd, std::span<const std::byte> carried, StreamService& ser
 void Shard::release_idle_memory() noexcept {
   // Connection slots past the last one in use go (a crowd that has left keeps nothing);
   // slots in the middle stay, on the free list.
+  // (Not while output waits for --write-delay: the dirty list points at its connections.)
   size_t keep = connections_.size();
-  while (keep > 0 && connections_[keep - 1]->state_ == Connection::State::kFree) --keep;
+  while (keep > 0 && dirty_.empty() && connections_[keep - 1]->state_ == Connection::State::kFree) {
+    --keep;
+  }
   if (keep < connections_.size()) {
     connections_.resize(keep);
     connections_.shrink_to_fit();

@@ -52,6 +52,9 @@ struct ShardConfig {
   // this name their socket's entry in their requests. 0: every request names the
   // descriptor (--registered-files=off, or a kernel without the table).
   uint32_t fixed_file_slots = 0;
+  // Output queued within this long of the last flush waits for the next one, so each send
+  // carries more (0: every tick flushes what it queued).
+  uint64_t write_delay_ns = 0;
   uint32_t timer_tick_ms = 10;    // resolution of the timing wheel
   uint32_t stop_grace_ms = 1000;  // how long a stop may wait for connections to flush
   // Called on the shard's thread once it has been quiet (no completion) for quiet_ms after
@@ -288,8 +291,9 @@ class Shard {
   size_t udp_sends_in_flight_ = 0;
   uint64_t now_ms_ = 0;
   uint64_t now_ns_ = 0;
-  uint64_t last_busy_ms_ = 0;  // the last iteration with a completion
-  bool quiet_told_ = true;     // on_quiet has run since last_busy_ms_
+  uint64_t next_flush_ns_ = 0;  // --write-delay: dirty connections wait until then
+  uint64_t last_busy_ms_ = 0;   // the last iteration with a completion
+  bool quiet_told_ = true;      // on_quiet has run since last_busy_ms_
   uint64_t stop_deadline_ms_ = 0;
   uint64_t wake_value_ = 0;
   int wake_fd_ = -1;

@@ -304,6 +304,7 @@ int run_gateway(const Options& options) {
         static_cast<uint32_t>(options.max_datagram + core::kDatagramBufferOverhead);
     config.max_outbuf = options.max_outbuf;
     config.fixed_file_slots = fixed_file_slots;
+    config.write_delay_ns = static_cast<uint64_t>(options.write_delay_ms * 1e6);
     config.idle_timeout_ms = static_cast<uint32_t>(options.idle_timeout_s * 1000);
     config.close_linger_ms = static_cast<uint32_t>(options.close_linger_s * 1000);
     config.sndbuf = static_cast<uint32_t>(options.sndbuf);

@@ -39,6 +39,7 @@ struct Options {
   uint64_t sndbuf = 256 << 10;  // SO_SNDBUF per TCP connection (0: the kernel autotunes)
   uint32_t rx_buffers = 512;
   uint64_t rx_buffer_size = 16 << 10;
+  double write_delay_ms = 0;            // output waits up to this long for more to send with it
   std::string registered_files = "on";  // on (where the kernel has them) | off
   // Rooms.
   uint64_t history = 1024;                // messages kept per room (for resumes)

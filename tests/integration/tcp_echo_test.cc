@@ -197,6 +197,31 @@ TEST(TcpEcho, ConnectionsOverTheLimitAreClosedAtOnce) {
   EXPECT_EQ(gateway.total("rejected"), 1u);
 }
 
+// --write-delay: output after a quiet spell leaves at once; output queued within the delay
+// of the last send waits for the next one and leaves with everything queued meanwhile.
+TEST(TcpEcho, WriteDelayHoldsOutputBackOnlyWithinTheDelay) {
+  GatewayProcess gateway({"--write-delay", "300", "--shards", "1"});
+  ASSERT_TRUE(gateway.started());
+  FrameClient client(gateway.tcp_echo_port());
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client.send_frame("first"));
+  ASSERT_EQ(client.read_frame(), "first");
+  auto first = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(first, 250ms) << "the first echo after a quiet spell waited for the delay";
+  // Within the delay: these wait, then leave in one send, in order.
+  start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client.send_frame("burst " + std::to_string(i)));
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(client.read_frame(), "burst " + std::to_string(i));
+  auto burst = std::chrono::steady_clock::now() - start;
+  EXPECT_GT(burst, 150ms) << "output within the delay of the last send left at once";
+  EXPECT_LT(burst, 3s);
+  client.close();
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  // One send for the first echo, one or two for the burst (it may straddle a send).
+  EXPECT_LE(gateway.total("sends"), 3u);
+}
+
 TEST(TcpEcho, ListensOnIpv6Loopback) {
   int probe = socket(AF_INET6, SOCK_STREAM, 0);
   sockaddr_in6 loopback{};
