@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/spsc_ring.h"
+#include "core/bus/spsc_ring.h"
 
 namespace rg::core {
 

@@ -19,13 +19,13 @@
 #include <thread>
 #include <vector>
 
-#include "core/bus.h"
-#include "core/endpoint.h"
-#include "core/fd_limit.h"
-#include "core/host.h"
-#include "core/mailbox.h"
-#include "core/shard.h"
-#include "core/uring.h"
+#include "core/bus/bus.h"
+#include "core/bus/mailbox.h"
+#include "core/io/uring.h"
+#include "core/net/endpoint.h"
+#include "core/net/fd_limit.h"
+#include "core/net/host.h"
+#include "core/shard/shard.h"
 #include "gateway/allocator.h"
 #include "gateway/api/api_service.h"
 #include "gateway/http/admin_handler.h"

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "core/connection.h"
-#include "core/shard.h"
+#include "core/net/connection.h"
+#include "core/shard/shard.h"
 #include "gateway/api/api_service.h"
 #include "proto/base64.h"
 #include "proto/json_string.h"

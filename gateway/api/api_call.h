@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/timer_wheel.h"
+#include "core/shard/timer_wheel.h"
 #include "gateway/http/front_door.h"
 #include "gateway/rooms/member.h"
 #include "gateway/rooms/room_owner.h"

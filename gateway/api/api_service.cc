@@ -10,7 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "core/clock.h"
+#include "core/shard/clock.h"
 #include "gateway/api/api_call.h"
 #include "gateway/metrics/process_figures.h"
 #include "gateway/version.h"

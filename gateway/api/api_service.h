@@ -26,7 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/mailbox.h"
+#include "core/bus/mailbox.h"
 #include "gateway/http/front_door.h"
 #include "gateway/metrics/metrics_snapshot.h"
 #include "gateway/rooms/room_hub.h"

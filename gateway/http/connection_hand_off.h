@@ -1,17 +1,17 @@
 #pragma once
 // Moves a connection to another shard of this process: a front door that read a request
 // belonging to a session of another shard (an Engine.IO sid names its home) detaches the
-// connection (core/connection.h) and this sends the socket, with the bytes it carried,
+// connection (core/net/connection.h) and this sends the socket, with the bytes it carried,
 // through the mailbox; the home shard adopts it with its front door, which reads the
 // request again and serves it. Nothing is lost or reordered: the carried bytes come first.
 
 #include <cstdint>
 #include <vector>
 
-#include "core/bus.h"
-#include "core/mailbox.h"
-#include "core/services.h"
-#include "core/shard.h"
+#include "core/bus/bus.h"
+#include "core/bus/mailbox.h"
+#include "core/net/services.h"
+#include "core/shard/shard.h"
 
 namespace rg::gateway {
 

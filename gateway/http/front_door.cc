@@ -1,7 +1,7 @@
 #include "gateway/http/front_door.h"
 
-#include "core/connection.h"
-#include "core/shard.h"
+#include "core/net/connection.h"
+#include "core/shard/shard.h"
 #include "gateway/rooms/room_hub.h"
 #include "proto/auth/jwt.h"
 #include "proto/envelope/json_envelope.h"

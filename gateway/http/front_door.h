@@ -20,8 +20,8 @@
 #include <string>
 #include <string_view>
 
-#include "core/services.h"
-#include "core/timer_wheel.h"
+#include "core/net/services.h"
+#include "core/shard/timer_wheel.h"
 #include "gateway/transports/ws_service.h"
 #include "gateway/transports/ws_session.h"
 #include "proto/http/http_body.h"

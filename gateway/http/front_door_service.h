@@ -5,7 +5,7 @@
 #include <memory>
 #include <string_view>
 
-#include "core/services.h"
+#include "core/net/services.h"
 #include "gateway/http/front_door.h"
 
 namespace rg::gateway {

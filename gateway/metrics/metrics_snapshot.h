@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/latency_histogram.h"
-#include "core/shard_stats.h"
+#include "core/shard/shard_stats.h"
 
 namespace rg::gateway {
 

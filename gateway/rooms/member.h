@@ -11,9 +11,9 @@
 
 #include <memory>
 
-#include "core/byte_block.h"
+#include "core/io/byte_block.h"
+#include "gateway/admission/rate_bucket.h"
 #include "gateway/rooms/conflation.h"
-#include "gateway/rooms/rate_bucket.h"
 #include "gateway/rooms/room_message.h"
 #include "proto/auth/jwt.h"
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "core/clock.h"
+#include "core/shard/clock.h"
 
 namespace rg::gateway {
 

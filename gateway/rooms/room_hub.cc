@@ -8,7 +8,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "core/clock.h"
+#include "core/shard/clock.h"
 #include "gateway/rooms/wire_codec.h"
 
 namespace rg::gateway {

@@ -2,7 +2,7 @@
 // One shard's rooms: its members and the rooms they are in, the rooms it owns, and its end
 // of the fanout bus. Sessions hand it requests; it answers them, publishes through the
 // rooms' owners and delivers what the owners send back. Runs on its shard's thread only
-// (as a service of the shard's mailbox, core/mailbox.h, whose topic kRoomsTopic it takes).
+// (as a service of the shard's mailbox, core/bus/mailbox.h, whose topic kRoomsTopic it takes).
 //
 // Where a room's order is decided is behind RoomOwnership (room_ownership.h): today a
 // shard of this process (a hash of the name), later possibly another gateway of a
@@ -20,16 +20,16 @@
 #include <utility>
 #include <vector>
 
-#include "core/bus.h"
+#include "core/bus/bus.h"
+#include "core/bus/mailbox.h"
 #include "core/counter.h"
 #include "core/latency_histogram.h"
-#include "core/mailbox.h"
-#include "core/shard.h"
+#include "core/shard/shard.h"
+#include "gateway/admission/token_cache.h"
 #include "gateway/rooms/member.h"
 #include "gateway/rooms/room_message.h"
 #include "gateway/rooms/room_owner.h"
 #include "gateway/rooms/room_ownership.h"
-#include "gateway/rooms/token_cache.h"
 #include "gateway/sessions/session_table.h"
 #include "proto/envelope/envelope.h"
 #include "proto/envelope/json_envelope.h"

@@ -16,7 +16,7 @@
 #include <new>
 #include <string_view>
 
-#include "core/bus.h"
+#include "core/bus/bus.h"
 
 namespace rg::gateway {
 
@@ -33,7 +33,7 @@ enum class WireForm : uint8_t {
 };
 inline constexpr size_t kWireForms = 7;
 
-// The rooms' topic on the shards' mailboxes (core/mailbox.h).
+// The rooms' topic on the shards' mailboxes (core/bus/mailbox.h).
 inline constexpr uint8_t kRoomsTopic = 1;
 
 // A room's epoch: 16 hex digits (64 random bits), chosen by its owner.

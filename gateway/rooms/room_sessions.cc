@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "core/clock.h"
+#include "core/shard/clock.h"
 #include "gateway/rooms/room_hub.h"
 
 namespace rg::gateway {

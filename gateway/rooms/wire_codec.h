@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/byte_block.h"
+#include "core/io/byte_block.h"
 #include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {

@@ -22,7 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/bus.h"
+#include "core/bus/bus.h"
 #include "gateway/rooms/room_message.h"
 
 namespace rg::gateway {

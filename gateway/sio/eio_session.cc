@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "core/shard.h"
+#include "core/shard/shard.h"
 #include "gateway/sio/eio_sid.h"
 #include "gateway/sio/sio_service.h"
 #include "proto/envelope/json_envelope.h"

@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/byte_block.h"
-#include "core/timer_wheel.h"
+#include "core/io/byte_block.h"
+#include "core/shard/timer_wheel.h"
 #include "gateway/http/front_door.h"
 #include "gateway/rooms/member.h"
 #include "gateway/sessions/session_table.h"

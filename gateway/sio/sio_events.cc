@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "core/shard.h"
+#include "core/shard/shard.h"
 #include "gateway/rooms/room_hub.h"
 #include "gateway/sio/eio_session.h"
 #include "gateway/sio/eio_sid.h"

@@ -16,7 +16,7 @@
 
 #include <algorithm>
 
-#include "core/shard.h"
+#include "core/shard/shard.h"
 #include "gateway/rooms/room_hub.h"
 #include "gateway/rooms/wire_codec.h"
 #include "gateway/sio/eio_session.h"

@@ -1,8 +1,8 @@
 #include "gateway/sio/sio_service.h"
 
-#include "core/clock.h"
-#include "core/connection.h"
-#include "core/shard.h"
+#include "core/net/connection.h"
+#include "core/shard/clock.h"
+#include "core/shard/shard.h"
 #include "gateway/sio/eio_session.h"
 #include "gateway/sio/eio_sid.h"
 #include "proto/http/http_query.h"

@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/bus/mailbox.h"
 #include "core/counter.h"
-#include "core/mailbox.h"
 #include "gateway/http/connection_hand_off.h"
 #include "gateway/http/front_door.h"
 #include "gateway/rooms/room_hub.h"

@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <span>
 
-#include "core/connection.h"
-#include "core/shard_stats.h"
+#include "core/net/connection.h"
+#include "core/shard/shard_stats.h"
 #include "gateway/rooms/member.h"
 
 namespace rg::gateway {

@@ -1,7 +1,7 @@
 #include "gateway/transports/tcp_echo.h"
 
-#include "core/connection.h"
-#include "core/shard_stats.h"
+#include "core/net/connection.h"
+#include "core/shard/shard_stats.h"
 #include "proto/envelope/length_prefixed.h"
 
 namespace rg::gateway {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "core/services.h"
+#include "core/net/services.h"
 
 namespace rg::gateway {
 

@@ -1,7 +1,7 @@
 #include "gateway/transports/tcp_gateway.h"
 
-#include "core/connection.h"
-#include "core/shard_stats.h"
+#include "core/net/connection.h"
+#include "core/shard/shard_stats.h"
 #include "gateway/rooms/room_hub.h"
 #include "gateway/transports/stream_member.h"
 #include "gateway/transports/unfinished_messages.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/services.h"
+#include "core/net/services.h"
 
 namespace rg::gateway {
 

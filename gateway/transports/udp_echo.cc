@@ -1,6 +1,6 @@
 #include "gateway/transports/udp_echo.h"
 
-#include "core/shard.h"
+#include "core/shard/shard.h"
 
 namespace rg::gateway {
 

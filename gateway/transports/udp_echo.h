@@ -2,7 +2,7 @@
 // The UDP service for now: each datagram goes back to its sender, sent straight from the
 // receive buffer (the buffer is returned to the ring when the send completes).
 
-#include "core/services.h"
+#include "core/net/services.h"
 
 namespace rg::gateway {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "core/services.h"
-#include "core/shard.h"
-#include "core/timer_wheel.h"
+#include "core/net/services.h"
+#include "core/shard/shard.h"
+#include "core/shard/timer_wheel.h"
 #include "gateway/rooms/member.h"
 #include "gateway/rooms/room_message.h"
 #include "gateway/transports/udp_cookie.h"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/shard.h"
+#include "core/shard/shard.h"
 
 namespace rg::gateway {
 

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/timer_wheel.h"
+#include "core/shard/timer_wheel.h"
 
 namespace rg::core {
 class Shard;

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/connection.h"
-#include "core/shard.h"
+#include "core/net/connection.h"
+#include "core/shard/shard.h"
 #include "gateway/rooms/room_hub.h"
 #include "proto/envelope/binary_envelope.h"
 #include "proto/envelope/json_envelope.h"

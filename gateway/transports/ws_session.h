@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/byte_block.h"
-#include "core/services.h"
-#include "core/shard_stats.h"
-#include "core/timer_wheel.h"
+#include "core/io/byte_block.h"
+#include "core/net/services.h"
+#include "core/shard/shard_stats.h"
+#include "core/shard/timer_wheel.h"
 #include "gateway/transports/stream_member.h"
 #include "gateway/transports/unfinished_messages.h"
 #include "gateway/transports/ws_service.h"

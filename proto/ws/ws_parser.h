@@ -26,7 +26,7 @@
 #include <memory>
 #include <span>
 
-#include "core/byte_block.h"
+#include "core/io/byte_block.h"
 #include "proto/ws/utf8_stream.h"
 #include "proto/ws/ws_frame.h"
 #include "proto/ws/ws_unmask.h"

@@ -1,6 +1,6 @@
 #include "tests/integration/gateway_process.h"
 
-#include "core/host.h"
+#include "core/net/host.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // Connections whose sockets are entered in their shard's registered file table
-// (--registered-files=on, core/fixed_files.h) and connections that name descriptors (off,
+// (--registered-files=on, core/io/fixed_files.h) and connections that name descriptors (off,
 // as on a kernel without the table) behave alike through every way a connection ends,
 // and slots reused by later connections name their new sockets.
 

@@ -1,4 +1,4 @@
-#include "bench/histogram.h"
+#include "bench/measure/histogram.h"
 
 #include <gtest/gtest.h>
 

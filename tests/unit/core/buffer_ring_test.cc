@@ -1,4 +1,4 @@
-#include "core/buffer_ring.h"
+#include "core/io/buffer_ring.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "core/uring.h"
+#include "core/io/uring.h"
 
 namespace rg::core {
 namespace {

@@ -1,4 +1,4 @@
-#include "core/bus.h"
+#include "core/bus/bus.h"
 
 #include <gtest/gtest.h>
 

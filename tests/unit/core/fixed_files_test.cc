@@ -1,4 +1,4 @@
-#include "core/fixed_files.h"
+#include "core/io/fixed_files.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -7,8 +7,8 @@
 
 #include <memory>
 
-#include "core/uring.h"
-#include "core/user_data.h"
+#include "core/io/uring.h"
+#include "core/io/user_data.h"
 
 namespace rg::core {
 namespace {

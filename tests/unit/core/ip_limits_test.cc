@@ -1,7 +1,7 @@
 // Per-address accept limits: open connections, the rate bucket, keys of IPv4 and
 // IPv4-mapped IPv6 addresses, and the bound on addresses tracked.
 
-#include "core/ip_limits.h"
+#include "core/net/ip_limits.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Two shards' mailboxes on one bus, ticked by hand on one thread.
 
-#include "core/mailbox.h"
+#include "core/bus/mailbox.h"
 
 #include <gtest/gtest.h>
 

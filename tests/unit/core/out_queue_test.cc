@@ -1,4 +1,4 @@
-#include "core/out_queue.h"
+#include "core/io/out_queue.h"
 
 #include <gtest/gtest.h>
 

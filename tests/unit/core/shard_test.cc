@@ -1,6 +1,6 @@
 // A shard on its own thread against loopback: how it starts, stops and connects out.
 
-#include "core/shard.h"
+#include "core/shard/shard.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/endpoint.h"
-#include "core/mailbox.h"
-#include "core/uring.h"
+#include "core/bus/mailbox.h"
+#include "core/io/uring.h"
+#include "core/net/endpoint.h"
 
 namespace rg::core {
 namespace {

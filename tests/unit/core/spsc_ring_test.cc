@@ -1,4 +1,4 @@
-#include "core/spsc_ring.h"
+#include "core/bus/spsc_ring.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/timer_wheel.h"
+#include "core/shard/timer_wheel.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "core/user_data.h"
+#include "core/io/user_data.h"
 
 #include <gtest/gtest.h>
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/bus.h"
-#include "core/clock.h"
-#include "core/mailbox.h"
+#include "core/bus/bus.h"
+#include "core/bus/mailbox.h"
+#include "core/shard/clock.h"
 
 namespace rg::gateway {
 namespace {

@@ -1,6 +1,6 @@
 // What crosses between shards on the bus must be self-contained: a message holds copies
 // of every byte it names (room, id, data), never a view into the sender's buffers, nor a
-// shard-local BlockRef (whose count is not atomic). See core/bus.h.
+// shard-local BlockRef (whose count is not atomic). See core/bus/bus.h.
 
 #include "gateway/rooms/room_message.h"
 
