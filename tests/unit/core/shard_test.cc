@@ -168,12 +168,20 @@ struct Adopter {
   }
 };
 
-TEST(Shard, AConnectionMovedBetweenShardsMidStreamKeepsEveryByteInOrder) {
+// With registered files (the parameter) the connection leaves the first shard's file
+// table and enters the second's; without, both name the descriptor.
+class ShardHandOff : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ShardHandOff, AConnectionMovedBetweenShardsMidStreamKeepsEveryByteInOrder) {
   std::atomic<int> open{0};
   Bus bus(2);
   ShardMailbox first_mailbox(bus, 0), second_mailbox(bus, 1);
   ShardConfig c0 = config(open, 100), c1 = config(open, 100);
   c1.index = 1;
+  if (GetParam()) {
+    if (!probe_io_uring().fixed_files) GTEST_SKIP() << "no registered file table here";
+    c0.fixed_file_slots = c1.fixed_file_slots = 64;
+  }
   Shard first(c0), second(c1);
   EchoService staying(nullptr);
   Adopter adopter{&second, &staying};
@@ -225,6 +233,8 @@ TEST(Shard, AConnectionMovedBetweenShardsMidStreamKeepsEveryByteInOrder) {
   EXPECT_EQ(first.stats().accepted, 1u);
   EXPECT_EQ(open.load(), 0) << "the moved connection kept its one place in the count";
 }
+
+INSTANTIATE_TEST_SUITE_P(RegisteredFiles, ShardHandOff, ::testing::Bool());
 
 // A full submission queue whose submit fails for good must not spin for ever (the review
 // found Ring::sqe() ignoring io_uring_submit's result): it stops with a message.
