@@ -100,7 +100,7 @@ ProcessResult run_command(const std::vector<std::string>& argv, std::chrono::mil
   return result;
 }
 
-GatewayProcess::GatewayProcess(std::vector<std::string> args) {
+GatewayProcess::GatewayProcess(std::vector<std::string> args, std::vector<std::string> launcher) {
   std::vector<std::string> argv = {ringgate_binary(),
                                    "--tcp-port",
                                    "0",
@@ -118,6 +118,7 @@ GatewayProcess::GatewayProcess(std::vector<std::string> args) {
     argv.insert(argv.end(), {"--bind", "127.0.0.1"});
   }
   argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.begin(), launcher.begin(), launcher.end());
   pid_ = spawn(argv, out_fd_, err_fd_);
   if (pid_ < 0) {
     ADD_FAILURE() << "cannot start " << ringgate_binary();

@@ -33,7 +33,10 @@ class GatewayProcess {
   // Starts `ringgate --bind 127.0.0.1 --tcp-port 0 --udp-port 0 ...args` (all ports 0, the
   // echo listeners on) and waits for its
   // start-up line. Fails the test (ADD_FAILURE) and leaves ports 0 if it does not come.
-  explicit GatewayProcess(std::vector<std::string> args = {});
+  // `launcher`, when given, runs the binary: its argv comes first (e.g. a seccomp wrapper
+  // that execs what follows, so the process is still the gateway).
+  explicit GatewayProcess(std::vector<std::string> args = {},
+                          std::vector<std::string> launcher = {});
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;
   GatewayProcess& operator=(const GatewayProcess&) = delete;

@@ -96,6 +96,25 @@ TEST_P(RegisteredFiles, APeerThatWillNotTakeItsLastBytesIsReset) {
   EXPECT_EQ(gateway.total("close_resets"), 1u);
 }
 
+// A kernel without the sparse table (before 5.19), imitated by a seccomp filter: the
+// probe notices, the start-up line says so, and connections name descriptors.
+TEST(RegisteredFilesFallback, AKernelWithoutTheTableServesWithDescriptors) {
+  if (run_command({WITHOUT_IO_URING, "NO_FILE_TABLE", "/bin/true"}, 10s).exit_code == 3) {
+    GTEST_SKIP() << "seccomp filters are not allowed here";
+  }
+  GatewayProcess gateway({"--shards", "1"}, {WITHOUT_IO_URING, "NO_FILE_TABLE"});
+  ASSERT_TRUE(gateway.started()) << gateway.stderr_text();
+  EXPECT_NE(gateway.stderr_text().find("registered files not supported"), std::string::npos)
+      << gateway.stderr_text();
+  FrameClient client(gateway.tcp_echo_port());
+  ASSERT_TRUE(client.send_frame("by descriptor"));
+  EXPECT_EQ(client.read_frame(), "by descriptor");
+  client.close();
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(gateway.stop(SIGTERM, 5s), 0);
+  EXPECT_EQ(gateway.total("closed"), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(OnAndOff, RegisteredFiles, ::testing::Values("on", "off"));
 
 }  // namespace

@@ -1,8 +1,12 @@
 // Runs a program with io_uring forbidden by a seccomp filter, as Docker's default profile
 // does: without_io_uring ENOSYS|EPERM PROGRAM ARGS...
+// Or with io_uring but without a sparse registered file table, as before Linux 5.19:
+// without_io_uring NO_FILE_TABLE PROGRAM ARGS... (io_uring_register(IORING_REGISTER_FILES2)
+// fails with EINVAL, as an unknown opcode does).
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/io_uring.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -15,10 +19,23 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: without_io_uring ENOSYS|EPERM PROGRAM ARGS...\n");
+    std::fprintf(stderr, "usage: without_io_uring ENOSYS|EPERM|NO_FILE_TABLE PROGRAM ARGS...\n");
     return 2;
   }
   unsigned error = std::strcmp(argv[1], "EPERM") == 0 ? EPERM : ENOSYS;
+  sock_filter no_file_table[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_register, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      // The opcode's low word (x86-64 is little-endian).
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, args[1])),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IORING_REGISTER_FILES2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EINVAL & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
   sock_filter filter[] = {
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
       BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -31,6 +48,10 @@ int main(int argc, char** argv) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
   };
   sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  if (std::strcmp(argv[1], "NO_FILE_TABLE") == 0) {
+    program = {static_cast<unsigned short>(sizeof no_file_table / sizeof no_file_table[0]),
+               no_file_table};
+  }
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
     std::perror("seccomp");
