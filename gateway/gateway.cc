@@ -380,7 +380,7 @@ int run_gateway(const Options& options) {
   described += "; kernel " + uring.kernel_release + "; io_uring " + uring.setup_flags_text +
                "; registered files " +
                (fixed_file_slots != 0 ? std::to_string(fixed_file_slots) + " per shard"
-                : !uring.fixed_files  ? std::string("not supported")
+                : !uring.fixed_files  ? uring.no_fixed_files_reason
                                       : std::string("off")) +
                "; allocator " + allocator_name();
   say(core::LogLevel::kInfo, "started", described);

@@ -28,6 +28,10 @@ class FixedFileTable {
   // Registers a sparse table of `slots` entries with `ring`. A table of no entries (the
   // feature turned off, or refused by the kernel: see ok()) installs nothing.
   FixedFileTable(Ring& ring, uint32_t slots) noexcept;
+  // Unregisters the table: the references it holds are dropped now (a closed socket is
+  // really closed, a reset sent), not whenever the ring's own teardown gets to them, and
+  // updates still queued for it no longer matter.
+  ~FixedFileTable();
   FixedFileTable(const FixedFileTable&) = delete;
   FixedFileTable& operator=(const FixedFileTable&) = delete;
 

@@ -137,8 +137,21 @@ UringSupport probe_io_uring() {
     std::free(mem);
   }
   // Registered files are optional: without them every request names the descriptor.
-  support.fixed_files = probe && io_uring_opcode_supported(probe.get(), IORING_OP_FILES_UPDATE) &&
-                        io_uring_register_files_sparse(&ring, 1) == 0;
+  // Before 6.13 the kernel frees the files of removed entries in the order of its resource
+  // nodes, so a request still running from before a removal (a connection's multishot
+  // receive, for as long as the connection lives) keeps every later-removed socket open:
+  // closed connections would pile up in the kernel ("io_uring/rsrc: get rid of per-ring
+  // io_rsrc_node list", 6.13). Debian 12's 6.1 is such a kernel.
+  if (!releases_removed_files_promptly(major, minor)) {
+    support.no_fixed_files_reason =
+        "not used: before Linux 6.13 a removed entry's socket stays open while older requests "
+        "run";
+  } else if (!probe || !io_uring_opcode_supported(probe.get(), IORING_OP_FILES_UPDATE) ||
+             io_uring_register_files_sparse(&ring, 1) != 0) {
+    support.no_fixed_files_reason = "not supported";
+  } else {
+    support.fixed_files = true;
+  }
   io_uring_queue_exit(&ring);
 
   if (!missing.empty()) {
@@ -146,6 +159,10 @@ UringSupport probe_io_uring() {
          support.kernel_release + "; Linux 6.1 or newer has them all)");
   }
   return support;
+}
+
+bool releases_removed_files_promptly(int major, int minor) noexcept {
+  return major > 6 || (major == 6 && minor >= 13);
 }
 
 Ring::Ring(unsigned entries, unsigned setup_flags) {

@@ -234,6 +234,9 @@ void Shard::run(std::promise<void>& ready) noexcept {
   }
   ready.set_value();
   loop();
+  // The table goes first: the removals of the last tick were queued, never submitted, and
+  // the sockets closed then would otherwise stay open until the ring's teardown.
+  fixed_files_.reset();
 
   // Teardown: whatever is left is cut off (normally nothing: the loop ends once every
   // connection is closed and every send completed). Sessions and send slots go first, so
@@ -254,10 +257,9 @@ void Shard::run(std::promise<void>& ready) noexcept {
   if (reserve_fd_ >= 0) ::close(reserve_fd_);
   udp_send_slots_.clear();
   connections_.clear();
-  fixed_files_.reset();
   udp_buffers_.reset();
   rx_buffers_.reset();
-  ring_.reset();  // drops the table's references to the sockets closed above
+  ring_.reset();
 }
 
 void Shard::set_up() {

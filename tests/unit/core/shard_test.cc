@@ -2,7 +2,9 @@
 
 #include "core/shard/shard.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +21,8 @@
 
 namespace rg::core {
 namespace {
+
+using namespace std::chrono_literals;
 
 struct Counts {
   std::atomic<int> opened{0};
@@ -224,11 +228,36 @@ TEST_P(ShardHandOff, AConnectionMovedBetweenShardsMidStreamKeepsEveryByteInOrder
   writer.join();
   ASSERT_EQ(echoed.size(), stream.size());
   EXPECT_TRUE(echoed == stream) << "bytes lost or reordered across the hand-off";
+
+  // Cut off by its new shard while the old one runs on: stopped while its peer does not
+  // read, the connection is reset (SO_LINGER 0 and close(2)), which happens only once no
+  // shard's file table names the socket any more.
+  int flags = fcntl(client, F_GETFL);
+  ASSERT_EQ(fcntl(client, F_SETFL, flags | O_NONBLOCK), 0);
+  std::string flood(1 << 16, 'f');
+  auto blocked_since = std::chrono::steady_clock::now();
+  for (auto until = blocked_since + 3s; std::chrono::steady_clock::now() < until;) {
+    if (::write(client, flood.data(), flood.size()) > 0) {
+      blocked_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - blocked_since > 200ms) {
+      break;  // the gateway stopped reading: its output for this peer is full
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  second.request_stop();
+  second.join();
+  ASSERT_EQ(fcntl(client, F_SETFL, flags), 0);
+  timeval patience{5, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+  ssize_t n;
+  while ((n = ::read(client, buffer, sizeof buffer)) > 0) {
+  }
+  EXPECT_EQ(n, -1) << "the backlog was delivered and closed in order: not reset";
+  EXPECT_EQ(errno, ECONNRESET);
   ::close(client);
   first.request_stop();
-  second.request_stop();
   first.join();
-  second.join();
   EXPECT_EQ(second.stats().adopted, 1u);
   EXPECT_EQ(first.stats().accepted, 1u);
   EXPECT_EQ(open.load(), 0) << "the moved connection kept its one place in the count";
