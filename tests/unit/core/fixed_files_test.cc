@@ -132,8 +132,8 @@ TEST_F(FixedFileTableTest, AReusedSlotNamesItsNewSocket) {
   ::close(other[0]);
 }
 
-// Debian 12's 6.1 (and backports' 6.12) free removed entries' files in order, behind the
-// oldest request still running: the table is used only from 6.13.
+// Kernels before 6.13 (Debian 12's 6.1 among them) free removed entries' files in order,
+// behind the oldest request still running: the table is used only from 6.13.
 TEST(FixedFileKernels, OnlyKernelsThatFreeRemovedFilesPromptlyUseTheTable) {
   EXPECT_FALSE(releases_removed_files_promptly(6, 1));
   EXPECT_FALSE(releases_removed_files_promptly(6, 12));
