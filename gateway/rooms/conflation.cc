@@ -28,11 +28,6 @@ ConflationQueue::Push ConflationQueue::push(const RoomMessage& message) {
     if (told == replaced_.end()) told = replaced_.emplace(message.room(), 0).first;
     ++told->second;
     result = Push::kReplaced;
-    if (entries_.size() > 2 * live_ + 64) {
-      compact();
-      position = first_ + entries_.size();
-      keyed_.find(key_of(message))->second = position;
-    }
   } else {
     if (keyed_.size() >= max_keyed_) return Push::kFull;
     keyed_.emplace(key_of(message), position);
@@ -41,6 +36,7 @@ ConflationQueue::Push ConflationQueue::push(const RoomMessage& message) {
   shared.retain();
   entries_.push_back({&shared});
   ++live_;
+  if (entries_.size() > 2 * live_ + 64) compact();  // only replacements leave empty slots
   return result;
 }
 

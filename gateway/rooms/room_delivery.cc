@@ -157,7 +157,10 @@ bool RoomHub::send_conflated(Member& member) noexcept {
   while (const RoomMessage* message = queue.front()) {
     Membership* membership = nullptr;
     for (Membership& m : member.memberships_) {
-      if (m.room->name == message->room()) membership = &m;
+      if (m.room->name == message->room()) {
+        membership = &m;
+        break;
+      }
     }
     // Left since (or resuming it again: the replay has it): not owed any more.
     if (membership == nullptr || membership->replaying) {
